@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from trustops import clock
+from trustops.db import Base, UTCDateTime
+from trustops.enums import enum_column
+
+
+class Scope(StrEnum):
+    """What an API token may do. ``admin`` may do everything."""
+
+    READ = "read"
+    INGEST = "ingest"
+    COMMS = "comms"
+    MARKETING = "marketing"
+    LEGAL = "legal"
+    ADMIN = "admin"
+
+
+class Role(StrEnum):
+    """What a dashboard user may do. ``viewer`` only reads; ``admin`` may do everything."""
+
+    IT = "it"
+    MARKETING = "marketing"
+    COMMS = "comms"
+    LEGAL = "legal"
+    VIEWER = "viewer"
+    ADMIN = "admin"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

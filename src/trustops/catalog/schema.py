@@ -1,0 +1,86 @@
+"""The shape of ``trustops.yaml``: components, their checks, and policy overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from trustops.config import Policy
+from trustops.enums import Criticality, Visibility
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Check(_Strict):
+    name: str | None = Field(None, description="Unique within the component; defaults to the type.")
+    interval: int = Field(60, ge=5, le=86_400, description="Seconds between runs.")
+    timeout: float = Field(10.0, gt=0, le=120, description="Seconds before a run counts as failed.")
+    failure_threshold: int | None = Field(None, ge=1, description="Overrides the policy default.")
+    success_threshold: int | None = Field(None, ge=1, description="Overrides the policy default.")
+
+
+class HttpCheck(_Check):
+    type: Literal["http"]
+    url: HttpUrl
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[str, str] = {}
+    body: str | None = None
+    conditions: list[Annotated[str, Field(pattern=r"^\s*\[[A-Z_]+[^\]]*\]")]] = ["[STATUS] == 200"]
+
+
+class TcpCheck(_Check):
+    type: Literal["tcp"]
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65_535)
+
+
+class DnsCheck(_Check):
+    type: Literal["dns"]
+    query_name: str = Field(min_length=1)
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT"] = "A"
+    nameserver: str | None = None
+
+
+class TlsCheck(_Check):
+    type: Literal["tls"]
+    host: str = Field(min_length=1)
+    port: int = Field(443, ge=1, le=65_535)
+    min_days_left: int = Field(14, ge=0, description="Fail when the certificate expires sooner.")
+
+
+class HeartbeatCheck(_Check):
+    type: Literal["heartbeat"]
+    period: int | None = Field(None, ge=60, description="Seconds between expected pings.")
+    cron: str | None = Field(None, description="Cron schedule instead of a period.")
+    tz: str = "UTC"
+    grace: int = Field(3600, ge=60, description="Seconds of lateness tolerated before going down.")
+
+
+Check = Annotated[HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")]
+
+
+class ComponentSpec(_Strict):
+    """One product feature, as written in the catalog or sent to the API."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Stable slug: lower case, digits, '-' and '_'.")
+    name: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    group: str | None = Field(None, max_length=120)
+    visibility: Visibility = Visibility.PUBLIC
+    criticality: Criticality = Criticality.STANDARD
+    value_weight: float = Field(1.0, ge=0, le=100, description="How much customer value rides on it.")
+    phrases: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="What customers say when it breaks."
+    )
+    checks: list[Check] = Field(default_factory=list)
+
+
+class CatalogFile(_Strict):
+    version: Literal[1] = 1
+    policy: Policy = Field(default_factory=Policy)
+    components: list[ComponentSpec] = Field(default_factory=list)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import typer
+
+from trustops.cli.state import CliState
+
+app = typer.Typer(help="Manage the operational store.", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Target revision.")) -> None:
+    """Migrate the database to the newest schema (or to REVISION)."""
+    state: CliState = ctx.obj
+    state.database.upgrade(revision)
+    typer.echo(f"Database at {_safe(state.database)} is at {revision}.")
+
+
+def _safe(database: object) -> str:
+    from trustops.db import Database
+
+    assert isinstance(database, Database)
+    return database.engine.url.render_as_string(hide_password=True)

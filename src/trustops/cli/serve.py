@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from trustops.cli.state import CliState
+
+if TYPE_CHECKING:
+    from trustops.catalog.schema import CatalogFile
+    from trustops.config import Settings
+    from trustops.db import Database
+
+DEMO_DATABASE = "sqlite:///trustops-demo.db"
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8000, help="Port to bind."),
+    config: Path | None = typer.Option(None, "--config", help="Catalog file (default: TRUSTOPS_CONFIG_PATH)."),
+) -> None:
+    """Run the control center. Refuses to start on an invalid catalog."""
+    state: CliState = ctx.obj
+    settings = state.settings
+    if config is not None:
+        settings = settings.model_copy(update={"config_path": config})
+    catalog = load_config(settings, required=config is not None)
+    prepare(state.database, catalog)
+    _run(settings, state.database, catalog, host, port)
+
+
+def demo(
+    ctx: typer.Context,
+    port: int = typer.Option(8000, help="Port to bind (on 127.0.0.1)."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Only seed the demo database."),
+    database: str = typer.Option(DEMO_DATABASE, "--database", help="Where the demo lives; recreated each time."),
+) -> None:
+    """Seed the Northwind Goods demo shop into a fresh database and serve it."""
+    from rich.progress import Progress
+
+    from trustops import clock
+    from trustops.db import Database
+    from trustops.demo import demo_catalog, seed, total_steps
+
+    state: CliState = ctx.obj
+    settings = state.settings.model_copy(update={"database_url": database})
+    _remove_sqlite_file(database)
+    db = Database.from_url(database)
+    db.upgrade()
+    with Progress(transient=True) as progress, db.session() as session:
+        task = progress.add_task("Seeding the demo shop", total=total_steps())
+        login = seed(
+            session,
+            secret=settings.secret(),
+            now=clock.now(),
+            step=lambda label, units: progress.update(task, advance=units, description=f"Seeding {label}"),
+        )
+    url = f"http://127.0.0.1:{port}"
+    typer.echo(f"Demo ready: {url}  (log in as {login.username} / {login.password})")
+    typer.echo(f"API token (admin scope): {login.token}")
+    typer.echo(f"Try: curl -H 'Authorization: Bearer {login.token}' {url}/api/v1/incidents?state=open")
+    if not no_serve:
+        _run(settings, db, demo_catalog(), "127.0.0.1", port)
+
+
+def load_config(settings: Settings, *, required: bool) -> CatalogFile:
+    from trustops.catalog.load import load_catalog
+    from trustops.catalog.schema import CatalogFile
+
+    if settings.config_path.exists() or required:
+        return load_catalog(settings.config_path)
+    typer.echo(f"No {settings.config_path} found; starting with an empty catalog.", err=True)
+    return CatalogFile()
+
+
+def prepare(database: Database, catalog: CatalogFile) -> None:
+    """Migrate an embedded database; refuse a server database that is behind; sync the catalog."""
+    from trustops.catalog.service import sync_catalog
+
+    if database.is_sqlite:
+        database.upgrade()
+    else:
+        _require_current_schema(database)
+    with database.session() as session:
+        sync_catalog(session, catalog)
+
+
+def _require_current_schema(database: Database) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from trustops.db import alembic_config
+    from trustops.errors import ConfigError
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with database.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        raise ConfigError(f"database schema is at {current or 'nothing'}, this trustops needs {head}: run `trustops db upgrade`")
+
+
+def _run(settings: Settings, database: Database, catalog: CatalogFile, host: str, port: int) -> None:
+    import uvicorn
+
+    from trustops.web.app import create_app
+
+    app = create_app(settings, database=database, catalog=catalog)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _remove_sqlite_file(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trustops.config import Settings
+    from trustops.db import Database
+
+
+class CliState:
+    """Settings and database for one CLI run; tests pass a ready one as ``obj``."""
+
+    def __init__(self, settings: Settings | None = None, database: Database | None = None) -> None:
+        self._settings = settings
+        self._database = database
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from trustops.config import Settings
+
+            self._settings = Settings()
+        return self._settings
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            from trustops.db import Database
+
+            self._database = Database.from_url(self.settings.database_url)
+        return self._database

@@ -1,0 +1,161 @@
+"""Installation settings and the business policy.
+
+:class:`Settings` says where things live and which secrets to use; it comes from ``TRUSTOPS_*``
+environment variables (or a ``.env`` file), and every secret may instead be read from the file named by
+``TRUSTOPS_<NAME>_FILE`` (Docker/Kubernetes secrets).
+
+:class:`Policy` holds every business threshold trustops applies. Each field's description is the
+user-facing documentation of that knob; override them under ``policy:`` in ``trustops.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trustops.errors import ConfigError
+
+SECRET_FIELDS = ("secret_key", "database_url")
+PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "password", "dev"}
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Where trustops keeps its data and which secrets it uses."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUSTOPS_", env_file=".env", extra="ignore")
+
+    env: Literal["dev", "production"] = Field(
+        "dev", description="`production` refuses missing or placeholder secrets and sets secure cookies."
+    )
+    database_url: str = Field(
+        "sqlite:///trustops.db",
+        description="SQLAlchemy URL of the operational store; `postgresql://…` switches to PostgreSQL.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key for session cookies and user pseudonyms (HMAC). In dev a random one is "
+        "kept in `secret_file` when unset; production requires it.",
+    )
+    secret_file: Path = Field(
+        Path(".trustops-secret"), description="Where dev mode keeps its generated secret key."
+    )
+    config_path: Path = Field(
+        Path("trustops.yaml"), description="The component catalog and policy overrides (YAML)."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address of this installation, used in printed URLs."
+    )
+    session_max_age_hours: int = Field(12, ge=1, description="How long a dashboard login lasts.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name in SECRET_FIELDS:
+            file_var = f"TRUSTOPS_{name.upper()}_FILE"
+            path = os.environ.get(file_var)
+            if path and not data.get(name):
+                try:
+                    data[name] = Path(path).read_text().strip()
+                except OSError as exc:
+                    raise ValueError(f"{file_var}: cannot read {path!r}: {exc.strerror}") from exc
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"secret_key: production needs TRUSTOPS_SECRET_KEY (or _FILE) of at least "
+                f"{MIN_SECRET_LENGTH} random characters, not a placeholder"
+            )
+        return self
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.env == "production"
+
+    def secret(self) -> bytes:
+        """The installation secret; in dev, created once in ``secret_file`` when none is configured."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        if self.env == "production":  # pragma: no cover - refused by the validator above
+            raise ConfigError("secret_key: required in production", field="secret_key")
+        if not self.secret_file.exists():
+            self.secret_file.write_text(secrets.token_urlsafe(48))
+            self.secret_file.chmod(0o600)
+        return self.secret_file.read_text().strip().encode()
+
+
+class Policy(BaseModel):
+    """Business thresholds. Defaults follow `reference/rules.md`; each description is the user doc."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    status_page_user_share: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Share of active users an incident must hit before it goes on the public status "
+        "page (SEV-1 in the Atlassian/PagerDuty convention).",
+    )
+    targeted_user_share: float = Field(
+        0.01,
+        gt=0,
+        le=1,
+        description="Below this share of active users, an incident that hits high-value customers is "
+        "told to them directly (targeted e-mail, account manager) instead of publicly (SEV-2).",
+    )
+    first_public_update_minutes: int = Field(
+        15, ge=1, description="Minutes from detection to the first public update of a public incident."
+    )
+    first_targeted_update_minutes: int = Field(
+        30, ge=1, description="Minutes from detection to the first message to targeted customers (SEV-2)."
+    )
+    public_update_cadence_minutes: int = Field(
+        30, ge=1, description="Minutes between updates of an open public incident (Atlassian: every 30 min)."
+    )
+    targeted_update_cadence_minutes: int = Field(
+        60, ge=1, description="Minutes between updates of an open incident told only to targeted customers."
+    )
+    probe_failure_threshold: int = Field(
+        3, ge=1, description="Consecutive failed probe runs that open an incident on the component."
+    )
+    probe_success_threshold: int = Field(
+        2, ge=1, description="Consecutive successful probe runs that resolve a probe-opened incident."
+    )
+    error_window_days: int = Field(
+        30, ge=1, description="A user who saw an error within this many days counts as recently hurt."
+    )
+    cooldown_min_days: int = Field(
+        7, ge=0, description="Shortest marketing cool-down after a user was hurt by an incident."
+    )
+    cooldown_max_days: int = Field(
+        14, ge=0, description="Longest marketing cool-down, for the most valuable or most hurt users."
+    )
+    churn_horizons_days: list[int] = Field(
+        [30, 60, 180], min_length=1, description="Horizons (days) over which silent churn is measured."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Policy:
+        if self.targeted_user_share > self.status_page_user_share:
+            raise ValueError(
+                f"targeted_user_share ({self.targeted_user_share}) must not exceed "
+                f"status_page_user_share ({self.status_page_user_share})"
+            )
+        if self.cooldown_min_days > self.cooldown_max_days:
+            raise ValueError(
+                f"cooldown_min_days ({self.cooldown_min_days}) must not exceed "
+                f"cooldown_max_days ({self.cooldown_max_days})"
+            )
+        return self

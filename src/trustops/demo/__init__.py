@@ -1,0 +1,177 @@
+"""The demo scenario: Northwind Goods, an online shop with 90 days of history and customers in tiers."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from trustops.accounts.models import Role, Scope
+from trustops.accounts.tokens import create_token
+from trustops.accounts.users import create_user
+from trustops.catalog.load import load_catalog
+from trustops.catalog.schema import CatalogFile
+from trustops.catalog.service import sync_catalog
+from trustops.customers import Customer
+from trustops.enums import ComponentStatus, CustomerTier, IncidentState
+from trustops.monitor.incidents import Change, open_incident, update_incident
+from trustops.privacy import pseudonymise
+
+CATALOG = Path(__file__).parent / "trustops.yaml"
+DEMO_USER = "admin"
+DEMO_PASSWORD = "trustops-demo"  # printed on start; the demo binds to 127.0.0.1 only
+
+# tier: (customers, lowest and highest annual value, longest tenure in days)
+TIERS = {
+    CustomerTier.ENTERPRISE: (40, 20_000, 120_000, 1_500),
+    CustomerTier.LOYAL: (600, 400, 2_000, 1_200),
+    CustomerTier.REGULAR: (1_600, 80, 600, 700),
+    CustomerTier.NEW: (760, 20, 150, 30),
+}
+ACCOUNTS = ["Acme Retail", "Globex", "Initech", "Umbrella Stores", "Stark Supplies", "Wayne Outfitters",
+            "Hooli", "Vandelay Imports", "Soylent Foods", "Tyrell Home"]  # fmt: skip
+
+# (days ago, hours it lasted, title, {component: status}, [(state, minutes after start, message)])
+HISTORY: list[tuple[int, float, str, dict[str, ComponentStatus], list[tuple[IncidentState, int, str]]]] = [
+    (84, 1.5, "Checkout errors after deploy", {"checkout": ComponentStatus.MAJOR_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 25, "A configuration change broke address validation. We are rolling it back."),
+        (IncidentState.MONITORING, 60, "The rollback is complete and orders go through again. We are watching closely."),
+    ]),
+    (71, 3.0, "Slow search results", {"search": ComponentStatus.DEGRADED_PERFORMANCE}, [
+        (IncidentState.IDENTIFIED, 40, "The search index is rebuilding after a node failure; results are slow."),
+    ]),
+    (58, 6.0, "Order-confirmation e-mails delayed", {"order-emails": ComponentStatus.PARTIAL_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 90, "The mail job stopped overnight. We restarted it and are sending the backlog."),
+        (IncidentState.MONITORING, 240, "All delayed confirmations have been sent."),
+    ]),
+    (43, 0.75, "Login failures on the mobile app", {"login": ComponentStatus.PARTIAL_OUTAGE,
+                                                    "mobile-api": ComponentStatus.PARTIAL_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 15, "An expired certificate on the mobile API broke sign-in. It has been renewed."),
+    ]),
+    (29, 2.0, "Card payments declined", {"payment-gateway": ComponentStatus.MAJOR_OUTAGE,
+                                         "checkout": ComponentStatus.PARTIAL_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 20, "Our payment provider has an outage. We are in contact with them."),
+        (IncidentState.MONITORING, 100, "The provider reports a fix; payments succeed again."),
+    ]),
+    (15, 1.0, "Product images missing", {"product-images": ComponentStatus.PARTIAL_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 20, "The image CDN served errors in Europe. Traffic was moved to another region."),
+    ]),
+    (6, 4.0, "Items vanish from carts", {"cart": ComponentStatus.PARTIAL_OUTAGE}, [
+        (IncidentState.IDENTIFIED, 45, "A session store failover dropped some carts. We are restoring them."),
+        (IncidentState.MONITORING, 180, "Carts are restored; new carts are kept normally."),
+    ]),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    token: str
+
+
+def demo_catalog() -> CatalogFile:
+    return load_catalog(CATALOG)
+
+
+def seed(
+    session: Session, *, secret: bytes, now: datetime, step: Callable[[str, int], None] | None = None
+) -> DemoLogin:
+    """Fill an empty database with the demo scenario; ``step(label, units)`` reports progress."""
+    report = step or (lambda _label, _units: None)
+    rng = random.Random(2026)
+    sync_catalog(session, demo_catalog())
+    report("catalog", 1)
+    for tier, (count, low, high, tenure) in TIERS.items():
+        session.add_all(_customers(rng, secret, now, tier, count, low, high, tenure))
+        session.flush()
+        report(f"{tier.value} customers", count)
+    for days_ago, hours, title, components, steps in HISTORY:
+        _past_incident(session, now, days_ago, hours, title, components, steps)
+        report("incident history", 1)
+    _current_incident(session, now)
+    report("incident history", 1)
+    create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
+    token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
+    return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
+
+
+def total_steps() -> int:
+    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1
+
+
+def _customers(
+    rng: random.Random, secret: bytes, now: datetime, tier: CustomerTier, count: int, low: int, high: int, tenure: int
+) -> list[Customer]:
+    rows = []
+    for n in range(count):
+        first = now - timedelta(days=rng.uniform(1, tenure))
+        last = max(first, now - timedelta(days=rng.expovariate(1 / 12)))
+        rows.append(
+            Customer(
+                key=pseudonymise(secret, f"{tier.value}-{n:05d}"),
+                tier=tier,
+                account=ACCOUNTS[n % len(ACCOUNTS)] + (f" #{n // len(ACCOUNTS) + 1}" if n >= len(ACCOUNTS) else "")
+                if tier is CustomerTier.ENTERPRISE
+                else None,
+                annual_value=round(rng.uniform(low, high), 2),
+                first_seen_at=first,
+                last_seen_at=last,
+            )
+        )
+    return rows
+
+
+def _past_incident(
+    session: Session,
+    now: datetime,
+    days_ago: int,
+    hours: float,
+    title: str,
+    components: dict[str, ComponentStatus],
+    steps: list[tuple[IncidentState, int, str]],
+) -> None:
+    start = (now - timedelta(days=days_ago)).replace(minute=12, second=0, microsecond=0)
+    detected = start + timedelta(minutes=4)
+    incident = open_incident(
+        session,
+        title=title,
+        components=components,
+        actor="demo",
+        message="We are investigating reports of problems with " + ", ".join(components) + ".",
+        started_at=start,
+        now=detected,
+    )
+    for state, minutes, message in steps:
+        update_incident(session, incident.id, Change(state=state, message=message), actor="demo", now=start + timedelta(minutes=minutes))
+    update_incident(
+        session,
+        incident.id,
+        Change(state=IncidentState.RESOLVED, message="This incident has been resolved. We are sorry for the trouble."),
+        actor="demo",
+        now=start + timedelta(hours=hours),
+    )
+
+
+def _current_incident(session: Session, now: datetime) -> None:
+    start = now - timedelta(minutes=38)
+    incident = open_incident(
+        session,
+        title="Product images load slowly",
+        components={"product-images": ComponentStatus.DEGRADED_PERFORMANCE},
+        actor="demo",
+        message="Some product photos load slowly or not at all. We are investigating.",
+        started_at=start,
+        now=start + timedelta(minutes=3),
+    )
+    update_incident(
+        session,
+        incident.id,
+        Change(state=IncidentState.IDENTIFIED, message="The image CDN is overloaded in one region; we are shifting traffic."),
+        actor="demo",
+        now=start + timedelta(minutes=21),
+    )

@@ -1,0 +1,73 @@
+"""Vocabularies shared across domains. The strings are wire formats: Statuspage's exact enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Enum
+
+
+class ComponentStatus(StrEnum):
+    """Statuspage component status, worst last (formats.md §1.2)."""
+
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+
+class Impact(StrEnum):
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Impact).index(self)
+
+
+class IncidentState(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (IncidentState.RESOLVED, IncidentState.POSTMORTEM)
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+
+
+class Criticality(StrEnum):
+    """How much a failure of the component hurts, from the customer's side."""
+
+    BACKGROUND = "background"  # nobody notices at once (reports, internal jobs)
+    STANDARD = "standard"  # browsing works worse (search, images)
+    CRITICAL_MOMENT = "critical_moment"  # blocks a moment that matters (login, order e-mails)
+    TRANSACTION = "transaction"  # breaks money changing hands (cart, checkout, payment)
+
+
+class CustomerTier(StrEnum):
+    ENTERPRISE = "enterprise"
+    LOYAL = "loyal"
+    REGULAR = "regular"
+    NEW = "new"
+
+
+def enum_column(enum: type[StrEnum]) -> Any:
+    """A portable column type storing the enum's string values (no native ENUM, easy migrations)."""
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )

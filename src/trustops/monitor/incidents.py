@@ -1,0 +1,256 @@
+"""Open, update and resolve incidents; every change becomes a row of the incident's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from trustops import clock
+from trustops.catalog.models import Component
+from trustops.config import Policy
+from trustops.enums import ComponentStatus, Criticality, Impact, IncidentState
+from trustops.errors import Conflict, InvalidInput, NotFound
+from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
+
+STATUS_IMPACT = {
+    ComponentStatus.OPERATIONAL: Impact.NONE,
+    ComponentStatus.UNDER_MAINTENANCE: Impact.NONE,
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+STATUS_ORDER = list(ComponentStatus)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an update asks for; ``None`` leaves that part as it is."""
+
+    state: IncidentState | None = None
+    message: str | None = None
+    components: Mapping[str, ComponentStatus] | None = None
+    impact: Impact | None = None
+
+    def is_empty(self) -> bool:
+        return self.state is None and not self.message and self.components is None and self.impact is None
+
+
+def derive_impact(statuses: Mapping[Component, ComponentStatus]) -> Impact:
+    """Impact from the worst component status, one step up for transactions, one down for background.
+
+    A failure while money changes hands hurts more than one nobody notices at once (DESIGN.md).
+    """
+    worst = Impact.NONE
+    for component, status in statuses.items():
+        rank = STATUS_IMPACT[status].rank
+        if rank and component.criticality is Criticality.TRANSACTION:
+            rank += 1
+        elif rank and component.criticality is Criticality.BACKGROUND:
+            rank -= 1
+        worst = max(worst, list(Impact)[min(max(rank, 0), Impact.CRITICAL.rank)], key=lambda i: i.rank)
+    return worst
+
+
+def open_incident(
+    session: Session,
+    *,
+    title: str,
+    components: Mapping[str, ComponentStatus],
+    actor: str,
+    message: str | None = None,
+    impact: Impact | None = None,
+    state: IncidentState = IncidentState.INVESTIGATING,
+    started_at: datetime | None = None,
+    source: str = "manual",
+    now: datetime | None = None,
+) -> Incident:
+    now = now or clock.now()
+    title = title.strip()
+    if not title:
+        raise InvalidInput("title: must not be empty", field="title")
+    if not state.is_open:
+        raise InvalidInput(f"state: a new incident cannot start as {state.value!r}", field="state")
+    if started_at is not None and started_at > now:
+        raise InvalidInput(f"started_at: {started_at.isoformat()} is in the future", field="started_at")
+    known = _components(session, components)
+    incident = Incident(
+        title=title,
+        state=state,
+        impact=impact or derive_impact({known[cid]: s for cid, s in components.items()}),
+        source=source,
+        started_at=started_at or now,
+        detected_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    incident.components = [IncidentComponent(component_id=cid, status=s) for cid, s in components.items()]
+    session.add(incident)
+    session.flush()
+    _record(session, incident, EventKind.OPENED, actor, now, message, {"impact": incident.impact.value})
+    for cid, status in components.items():
+        _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
+    return incident
+
+
+def update_incident(session: Session, incident_id: int, change: Change, *, actor: str, now: datetime | None = None) -> Incident:
+    """Apply ``change``, recording one timeline row per thing that changed.
+
+    Steps: 1. refuse empty changes and changes to a closed post-mortem; 2. state (reopening a resolved
+    incident clears its resolution); 3. component statuses; 4. impact, explicit or derived; 5. a plain
+    update row when only a message was given.
+    """
+    now = now or clock.now()
+    if change.is_empty():
+        raise InvalidInput("nothing to update: give a state, message, components or impact")
+    incident = get_incident(session, incident_id)
+    if incident.state is IncidentState.POSTMORTEM and change.state not in (None, IncidentState.POSTMORTEM):
+        raise Conflict(f"incident {incident_id} has a post-mortem; it cannot move back to {change.state}")
+    recorded = _change_state(session, incident, change, actor, now)
+    if change.components is not None:
+        _change_components(session, incident, change.components, actor, now)
+    _change_impact(session, incident, change, actor, now)
+    if change.message and not recorded:
+        _record(session, incident, EventKind.UPDATE, actor, now, change.message)
+    incident.updated_at = now
+    return incident
+
+
+def resolve_incident(session: Session, incident_id: int, *, actor: str, message: str | None = None, now: datetime | None = None) -> Incident:
+    incident = get_incident(session, incident_id)
+    if not incident.is_open:
+        raise Conflict(f"incident {incident_id} is already {incident.state.value}", field="state")
+    return update_incident(session, incident_id, Change(state=IncidentState.RESOLVED, message=message), actor=actor, now=now)
+
+
+def get_incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id, options=[selectinload(Incident.components)])
+    if incident is None:
+        raise NotFound(f"incident {incident_id} does not exist", field="incident_id")
+    return incident
+
+
+def list_incidents(session: Session, *, open_only: bool = False, limit: int = 100) -> list[Incident]:
+    query = select(Incident).options(selectinload(Incident.components)).order_by(Incident.started_at.desc())
+    if open_only:
+        query = query.where(Incident.state.in_([s for s in IncidentState if s.is_open]))
+    return list(session.scalars(query.limit(limit)))
+
+
+def timeline(session: Session, incident_id: int) -> list[IncidentEvent]:
+    get_incident(session, incident_id)
+    return list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident_id).order_by(IncidentEvent.id)))
+
+
+def component_statuses(session: Session) -> dict[str, ComponentStatus]:
+    """Every component's current status: the worst any open incident gives it, else operational."""
+    statuses = {cid: ComponentStatus.OPERATIONAL for cid in session.scalars(select(Component.id))}
+    rows = session.execute(
+        select(IncidentComponent.component_id, IncidentComponent.status)
+        .join(Incident)
+        .where(Incident.state.in_([s for s in IncidentState if s.is_open]))
+    )
+    for cid, status in rows:
+        if STATUS_ORDER.index(status) > STATUS_ORDER.index(statuses[cid]):
+            statuses[cid] = status
+    return statuses
+
+
+def _components(session: Session, wanted: Mapping[str, ComponentStatus]) -> dict[str, Component]:
+    if not wanted:
+        raise InvalidInput("components: name at least one affected component", field="components")
+    found = {c.id: c for c in session.scalars(select(Component).where(Component.id.in_(list(wanted))))}
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise InvalidInput(f"components: unknown component {missing[0]!r}", field=f"components.{missing[0]}")
+    return found
+
+
+def _change_state(session: Session, incident: Incident, change: Change, actor: str, now: datetime) -> bool:
+    if change.state is None or change.state is incident.state:
+        return False
+    if change.state is IncidentState.POSTMORTEM and incident.is_open:
+        raise Conflict(f"incident {incident.id} must be resolved before its post-mortem", field="state")
+    before = incident.state
+    incident.state = change.state
+    if change.state is IncidentState.RESOLVED:
+        incident.resolved_at = now
+        _change_components(
+            session, incident, {c.component_id: ComponentStatus.OPERATIONAL for c in incident.components}, actor, now
+        )
+    elif change.state.is_open and not before.is_open:
+        incident.resolved_at = None
+    data = {"from": before.value, "to": change.state.value}
+    _record(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, data)
+    return True
+
+
+def _change_components(
+    session: Session, incident: Incident, wanted: Mapping[str, ComponentStatus], actor: str, now: datetime
+) -> None:
+    _components(session, wanted)
+    current = {c.component_id: c for c in incident.components}
+    for cid, status in wanted.items():
+        link = current.get(cid)
+        if link is None:
+            incident.components.append(IncidentComponent(component_id=cid, status=status))
+        elif link.status is not status:
+            before, link.status = link.status, status
+            _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, before, status))
+            continue
+        else:
+            continue
+        _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
+
+
+def _change_impact(session: Session, incident: Incident, change: Change, actor: str, now: datetime) -> None:
+    if change.impact is not None:
+        impact = change.impact
+    elif change.components is not None:
+        known = _components(session, {c.component_id: c.status for c in incident.components})
+        impact = derive_impact({known[c.component_id]: c.status for c in incident.components})
+    else:
+        return
+    if impact is incident.impact or (impact is Impact.NONE and change.state is IncidentState.RESOLVED):
+        return
+    data = {"from": incident.impact.value, "to": impact.value}
+    incident.impact = impact
+    _record(session, incident, EventKind.IMPACT_CHANGED, actor, now, None, data)
+
+
+def _status_data(component_id: str, before: ComponentStatus | None, after: ComponentStatus) -> dict[str, str | None]:
+    return {"component": component_id, "from": before.value if before else None, "to": after.value}
+
+
+def _record(
+    session: Session,
+    incident: Incident,
+    kind: EventKind,
+    actor: str,
+    at: datetime,
+    message: str | None = None,
+    data: dict[str, str | None] | None = None,
+) -> IncidentEvent:
+    row = IncidentEvent(
+        incident_id=incident.id, at=at, kind=kind, actor=actor, state=incident.state, message=message, data=data or {}
+    )
+    session.add(row)
+    return row
+
+
+def next_update_due(incident: Incident, public: bool, policy: Policy) -> datetime | None:
+    """When the next update is owed: cadence after the last message, or the first-update deadline.
+
+    Every update promises the next one (rules.md §1); an open incident past this time is overdue.
+    """
+    if not incident.is_open:
+        return None
+    said = [e.at for e in incident.events if e.message]
+    if said:
+        minutes = policy.public_update_cadence_minutes if public else policy.targeted_update_cadence_minutes
+        return max(said) + timedelta(minutes=minutes)
+    first = policy.first_public_update_minutes if public else policy.first_targeted_update_minutes
+    return incident.detected_at + timedelta(minutes=first)

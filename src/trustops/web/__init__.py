@@ -1,0 +1,1 @@
+"""The HTTP adapter: JSON API, public endpoints and the server-rendered dashboard."""

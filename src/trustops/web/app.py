@@ -1,0 +1,93 @@
+"""``create_app(settings)``: the one way to build the web application."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from trustops import __version__
+from trustops.catalog.schema import CatalogFile
+from trustops.config import Policy, Settings
+from trustops.db import Database
+from trustops.web import errors
+from trustops.web.deps import ScopeGuard
+from trustops.web.metrics import AppMetrics
+from trustops.web.routes import components, dashboard, incidents, system
+from trustops.web.templating import STATIC_DIR
+
+DESCRIPTION = """\
+The trustops control center API. Send `Authorization: Bearer <token>`; create tokens with
+`trustops token create --scope SCOPE`. Each operation lists the scopes it accepts in
+`x-required-scopes` (`admin` is always accepted).
+"""
+
+
+def create_app(settings: Settings, *, database: Database | None = None, catalog: CatalogFile | None = None) -> FastAPI:
+    """Build the app. ``database`` defaults to one made from ``settings.database_url``."""
+    database = database or Database.from_url(settings.database_url)
+    app = FastAPI(title="trustops", version=__version__, description=DESCRIPTION, docs_url="/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.database = database
+    app.state.policy = catalog.policy if catalog else Policy()
+    app.state.metrics = AppMetrics(database)
+
+    app.middleware("http")(app.state.metrics.middleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_derive(settings.secret(), "session"),
+        session_cookie="trustops_session",
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    errors.install(app)
+    for module in (system, components, incidents, dashboard):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _derive(secret: bytes, purpose: str) -> str:
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).hexdigest()
+
+
+def api_routes(app: FastAPI) -> list[Any]:
+    """Every path operation, with routers flattened (FastAPI includes routers lazily)."""
+    return [r for r in iter_route_contexts(app.routes) if isinstance(r.original_route, APIRoute)]
+
+
+def required_scopes(route: Any) -> list[str] | None:
+    """The scopes a route's guard accepts, or ``None`` for a public route."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, ScopeGuard):
+            return [scope.value for scope in dependant.call.scopes]
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    for route in api_routes(app):
+        if not route.include_in_schema:
+            continue
+        scopes = required_scopes(route)
+        for method in route.methods:
+            operation = schema["paths"][route.path_format].get(method.lower())
+            if operation is not None and scopes is not None:
+                operation["security"] = [{"bearer": []}]
+                operation["x-required-scopes"] = scopes
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,60 @@
+"""trustops' own Prometheus metrics: HTTP traffic, plus incident and component state read on scrape."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter as Tally
+from collections.abc import Awaitable, Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from trustops.db import Database
+from trustops.enums import ComponentStatus, IncidentState
+from trustops.monitor.incidents import component_statuses, list_incidents
+
+
+class StateCollector(Collector):
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.database.sessions() as session:
+            open_incidents = list_incidents(session, open_only=True, limit=10_000)
+            statuses = component_statuses(session)
+        incidents = GaugeMetricFamily("trustops_open_incidents", "Open incidents by state.", labels=["state"])
+        by_state = Tally(i.state for i in open_incidents)
+        for state in IncidentState:
+            if state.is_open:
+                incidents.add_metric([state.value], by_state[state])
+        yield incidents
+        components = GaugeMetricFamily(
+            "trustops_components", "Components by current status.", labels=["status"]
+        )
+        by_status = Tally(statuses.values())
+        for status in ComponentStatus:
+            components.add_metric([status.value], by_status[status])
+        yield components
+
+
+class AppMetrics:
+    def __init__(self, database: Database) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "trustops_http_requests", "HTTP requests served.", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "trustops_http_request_duration_seconds", "HTTP request latency.", ["route"], registry=self.registry
+        )
+        self.registry.register(StateCollector(database))
+
+    async def middleware(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        self.latency.labels(route).observe(time.perf_counter() - started)
+        return response

@@ -1,0 +1,182 @@
+"""The server-rendered dashboard: login, overview and one page per domain."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from trustops.accounts.models import Role
+from trustops.accounts.users import check_password
+from trustops.catalog.service import list_components
+from trustops.config import Policy
+from trustops.customers import tier_summary
+from trustops.enums import ComponentStatus, IncidentState, Visibility
+from trustops.errors import TrustopsError
+from trustops.monitor import incidents
+from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, require_role, verify_csrf
+from trustops.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Csrf = Depends(verify_csrf)
+Responder = require_role(Role.IT, Role.COMMS)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", next=_safe_next(next), failed=False)
+
+
+@router.post("/login", dependencies=[Csrf])
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    user = check_password(session, username, password)
+    if user is None:
+        return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
+    session.commit()
+    request.session.clear()  # a fresh session on login defeats session fixation
+    request.session["user_id"] = user.id
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/")
+def overview(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    statuses = incidents.component_statuses(session)
+    return render(
+        request,
+        "overview.html",
+        user=user,
+        open_incidents=incidents.list_incidents(session, open_only=True),
+        broken=[c for c in list_components(session) if statuses[c.id] is not ComponentStatus.OPERATIONAL],
+        statuses=statuses,
+        tiers=tier_summary(session),
+    )
+
+
+@router.get("/health")
+def health(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    statuses = incidents.component_statuses(session)
+    return render(request, "health.html", user=user, components=list_components(session), statuses=statuses)
+
+
+@router.get("/incidents")
+def incident_list(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    return render(
+        request,
+        "incidents.html",
+        user=user,
+        incidents=incidents.list_incidents(session, limit=200),
+        components=list_components(session),
+        statuses=list(ComponentStatus),
+        error=None,
+    )
+
+
+@router.post("/incidents", dependencies=[Csrf])
+async def incident_open(request: Request, user: Annotated[CurrentUser, Responder], session: SessionDep, now: ClockDep) -> Response:
+    form = await request.form()
+    components = {
+        key.removeprefix("component:"): str(value)
+        for key, value in form.items()
+        if key.startswith("component:") and value and value != ComponentStatus.OPERATIONAL
+    }
+    try:
+        incident = incidents.open_incident(
+            session,
+            title=str(form.get("title", "")),
+            components={cid: ComponentStatus(status) for cid, status in components.items()},
+            message=str(form.get("message") or "") or None,
+            actor=f"user:{user.username}",
+            now=now,
+        )
+    except (TrustopsError, ValueError) as exc:
+        session.rollback()
+        return render(
+            request,
+            "incidents.html",
+            status_code=422,
+            user=user,
+            incidents=incidents.list_incidents(session, limit=200),
+            components=list_components(session),
+            statuses=list(ComponentStatus),
+            error=getattr(exc, "message", str(exc)),
+        )
+    session.commit()
+    return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+
+
+@router.get("/incidents/{incident_id}")
+def incident_detail(
+    request: Request, incident_id: int, user: CurrentUser, session: SessionDep, policy: PolicyDep, error: str | None = None
+) -> Response:
+    incident = incidents.get_incident(session, incident_id)
+    components = {c.id: c for c in list_components(session)}
+    public = any(components[link.component_id].visibility is Visibility.PUBLIC for link in incident.components)
+    return render(
+        request,
+        "incident.html",
+        user=user,
+        incident=incident,
+        components=components,
+        public=public,
+        due=incidents.next_update_due(incident, public, policy),
+        states=list(IncidentState),
+        error=error,
+    )
+
+
+@router.post("/incidents/{incident_id}/updates", dependencies=[Csrf])
+def incident_update(
+    request: Request,
+    incident_id: int,
+    user: Annotated[CurrentUser, Responder],
+    session: SessionDep,
+    policy: PolicyDep,
+    now: ClockDep,
+    state: Annotated[str, Form()] = "",
+    message: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        change = incidents.Change(state=IncidentState(state) if state else None, message=message.strip() or None)
+        incidents.update_incident(session, incident_id, change, actor=f"user:{user.username}", now=now)
+    except (TrustopsError, ValueError) as exc:
+        session.rollback()
+        response = incident_detail(request, incident_id, user, session, policy, getattr(exc, "message", str(exc)))
+        response.status_code = 422
+        return response
+    session.commit()
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.get("/customers")
+def customers(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    return render(request, "customers.html", user=user, tiers=tier_summary(session))
+
+
+@router.get("/policy")
+def policy_page(request: Request, user: CurrentUser, policy: PolicyDep) -> Response:
+    fields = [(name, getattr(policy, name), info.description) for name, info in Policy.model_fields.items()]
+    return render(request, "policy.html", user=user, fields=fields)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: an open redirect after login is a phishing tool."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+

@@ -1,0 +1,79 @@
+"""Request and response bodies of the JSON API, kept apart from the ORM models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from trustops.catalog.schema import ComponentSpec
+from trustops.enums import ComponentStatus, Impact, IncidentState
+from trustops.monitor.models import EventKind
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComponentPublic(ComponentSpec):
+    status: ComponentStatus
+    source: str
+
+
+class IncidentCreate(_In):
+    title: str = Field(min_length=1, max_length=200)
+    components: dict[str, ComponentStatus] = Field(
+        min_length=1, description="Affected component ids and the status the incident gives each."
+    )
+    message: str | None = Field(None, max_length=10_000, description="The first update's text.")
+    impact: Impact | None = Field(None, description="Derived from components and criticality when omitted.")
+    state: IncidentState = IncidentState.INVESTIGATING
+    started_at: AwareDatetime | None = Field(None, description="When it really began; defaults to now.")
+
+
+class IncidentUpdate(_In):
+    state: IncidentState | None = None
+    message: str | None = Field(None, max_length=10_000)
+    components: dict[str, ComponentStatus] | None = None
+    impact: Impact | None = None
+
+
+class IncidentResolve(_In):
+    message: str | None = Field(None, max_length=10_000)
+
+
+class IncidentEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    kind: EventKind
+    actor: str
+    state: IncidentState
+    message: str | None
+    data: dict[str, Any]
+
+
+class IncidentPublic(BaseModel):
+    id: int
+    title: str
+    state: IncidentState
+    impact: Impact
+    source: str
+    started_at: datetime
+    detected_at: datetime
+    resolved_at: datetime | None
+    updated_at: datetime
+    components: dict[str, ComponentStatus]
+    timeline: list[IncidentEventPublic] | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

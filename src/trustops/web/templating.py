@@ -1,0 +1,49 @@
+"""Jinja set-up and the dashboard navigation, to which each capability adds its page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from trustops.web.deps import csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+# (path, label, what the page is for) — one entry per domain page, in menu order.
+NAV: list[tuple[str, str, str]] = [
+    ("/", "Overview", "Health, incidents and customers at a glance"),
+    ("/health", "Health", "Components and their current status"),
+    ("/incidents", "Incidents", "Open and past incidents with their timelines"),
+    ("/customers", "Customers", "Customer value tiers"),
+    ("/policy", "Policy", "Business thresholds in force"),
+]
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+def _label(value: Any) -> str:
+    return str(getattr(value, "value", value)).replace("_", " ")
+
+
+templates.env.filters["when"] = _when
+templates.env.filters["label"] = _label
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("user", None)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"nav": NAV, "csrf": csrf_token(request), "path": request.url.path, **context},
+        status_code=status_code,
+    )
