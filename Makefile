@@ -1,0 +1,48 @@
+# Set-up on a fresh machine is `make run` (the demo) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+.PHONY: install run test test-sqlite test-postgres lint fix docs bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the control center on SQLite, seeded with the demo shop, at http://127.0.0.1:8000
+	$(BIN)/trustops demo
+
+test: lint test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL
+
+test-sqlite: install
+	$(PYTEST) --cov=trustops --cov-report=term:skip-covered
+
+test-postgres: install
+	TRUSTOPS_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser"
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/cog --check -I src docs/cli.md
+
+fix: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+	$(BIN)/cog -r -I src docs/cli.md
+
+docs: fix
+
+bench: install  ## every bench/*.py script; results go in bench/RESULTS.md
+	@set -e; for script in bench/*.py; do [ -e "$$script" ] || { echo "no benchmarks in bench/"; break; }; \
+		echo "== $$script"; $(BIN)/python $$script; done
+
+clean:
+	rm -rf $(VENV) trustops.db* trustops-demo.db* .coverage
