@@ -42,12 +42,8 @@ class Settings(BaseSettings):
         description="Key for session cookies and user pseudonyms (HMAC). In dev a random one is "
         "kept in `secret_file` when unset; production requires it.",
     )
-    secret_file: Path = Field(
-        Path(".trustops-secret"), description="Where dev mode keeps its generated secret key."
-    )
-    config_path: Path = Field(
-        Path("trustops.yaml"), description="The component catalog and policy overrides (YAML)."
-    )
+    secret_file: Path = Field(Path(".trustops-secret"), description="Where dev mode keeps its generated secret key.")
+    config_path: Path = Field(Path("trustops.yaml"), description="The component catalog and policy overrides (YAML).")
     base_url: str = Field(
         "http://127.0.0.1:8000", description="Public address of this installation, used in printed URLs."
     )

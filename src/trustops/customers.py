@@ -25,9 +25,7 @@ class Customer(Base):
 def tier_summary(session: Session) -> list[tuple[CustomerTier, int, float]]:
     """Customers and annual value per tier, most valuable tier first."""
     rows = session.execute(
-        select(Customer.tier, func.count(), func.coalesce(func.sum(Customer.annual_value), 0.0)).group_by(
-            Customer.tier
-        )
+        select(Customer.tier, func.count(), func.coalesce(func.sum(Customer.annual_value), 0.0)).group_by(Customer.tier)
     ).all()
     order = list(CustomerTier)
     return sorted(((t, int(n), float(v)) for t, n, v in rows), key=lambda row: order.index(row[0]))

@@ -95,6 +95,16 @@ def test_broken_yaml_names_the_line() -> None:
     assert problem.startswith("shop.yaml:3: invalid YAML")
 
 
+def test_a_repeated_check_name_is_named() -> None:
+    text = VALID.replace(
+        "    visibility: internal",
+        "    checks:\n      - {type: tcp, host: a, port: 1}\n      - {type: tcp, host: b, port: 2}",
+    )
+    assert problems_of(text) == [
+        "shop.yaml:18: components[1].checks[1].type: duplicate check name 'tcp' in component 'payment-gateway'"
+    ]
+
+
 def test_every_problem_is_reported_at_once() -> None:
     text = VALID.replace("value_weight: 3", "value_weight: -1").replace("name: Payment gateway", "nam: x")
     assert len(problems_of(text)) == 3  # value_weight range, unknown 'nam', missing 'name'

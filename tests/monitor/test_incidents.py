@@ -53,7 +53,9 @@ def test_opening_an_incident_records_it_and_its_components_on_the_timeline(sessi
         ("standard", ComponentStatus.UNDER_MAINTENANCE, Impact.NONE),
     ],
 )
-def test_impact_follows_status_and_criticality(session: Session, criticality: str, status: ComponentStatus, impact: Impact) -> None:
+def test_impact_follows_status_and_criticality(
+    session: Session, criticality: str, status: ComponentStatus, impact: Impact
+) -> None:
     make_component(session, "search", criticality=criticality)
     assert make_incident(session, {"search": status}).impact is impact
 
@@ -65,14 +67,31 @@ def test_an_explicit_impact_wins(session: Session) -> None:
 
 def test_updates_record_state_changes_messages_and_component_changes(session: Session) -> None:
     incident = make_incident(session, now=T0)
-    update_incident(session, incident.id, Change(state=IncidentState.IDENTIFIED, message="A bad deploy."), actor="ann", now=T0 + timedelta(minutes=10))
+    update_incident(
+        session,
+        incident.id,
+        Change(state=IncidentState.IDENTIFIED, message="A bad deploy."),
+        actor="ann",
+        now=T0 + timedelta(minutes=10),
+    )
     update_incident(session, incident.id, Change(message="Rolling back."), actor="ann", now=T0 + timedelta(minutes=20))
     update_incident(
-        session, incident.id, Change(components={"checkout": ComponentStatus.DEGRADED_PERFORMANCE}), actor="ann", now=T0 + timedelta(minutes=30)
+        session,
+        incident.id,
+        Change(components={"checkout": ComponentStatus.DEGRADED_PERFORMANCE}),
+        actor="ann",
+        now=T0 + timedelta(minutes=30),
     )
     session.commit()
     events = timeline(session, incident.id)
-    assert [e.kind.value for e in events] == ["opened", "component_status", "state_changed", "update", "component_status", "impact_changed"]
+    assert [e.kind.value for e in events] == [
+        "opened",
+        "component_status",
+        "state_changed",
+        "update",
+        "component_status",
+        "impact_changed",
+    ]
     assert events[2].data == {"from": "investigating", "to": "identified"}
     assert events[2].message == "A bad deploy."
     assert events[3].state is IncidentState.IDENTIFIED
@@ -183,4 +202,10 @@ def test_the_next_update_is_due_a_cadence_after_the_last_message(session: Sessio
 
 
 def test_event_kinds_are_the_documented_vocabulary() -> None:
-    assert {k.value for k in EventKind} >= {"opened", "state_changed", "update", "component_status", "impact_changed"}
+    assert {k.value for k in EventKind} >= {
+        "opened",
+        "state_changed",
+        "update",
+        "component_status",
+        "impact_changed",
+    }

@@ -29,7 +29,9 @@ class IssuedToken:
     row: ApiToken
 
 
-def create_token(session: Session, *, name: str, scopes: Iterable[Scope | str], now: datetime | None = None) -> IssuedToken:
+def create_token(
+    session: Session, *, name: str, scopes: Iterable[Scope | str], now: datetime | None = None
+) -> IssuedToken:
     wanted = parse_scopes(scopes)
     public_id = secrets.token_hex(6)
     plain = f"{PREFIX}{public_id}_{secrets.token_urlsafe(32)}"

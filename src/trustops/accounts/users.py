@@ -24,9 +24,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 def create_user(session: Session, *, username: str, password: str, role: Role | str) -> User:
     if not USERNAME.match(username):
-        raise InvalidInput(
-            f"username: {username!r} must be 2-64 letters, digits or . _ @ -", field="username"
-        )
+        raise InvalidInput(f"username: {username!r} must be 2-64 letters, digits or . _ @ -", field="username")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"password: must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
     try:

@@ -45,11 +45,9 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -80,34 +78,40 @@ def parse_catalog(text: str, name: str = "trustops.yaml") -> CatalogFile:
         data = {}
     if not isinstance(data, dict):
         raise CatalogError([Problem(name, 1, "", f"expected a mapping at the top, got {_kind(data)}")])
+    problems = _duplicate_ids(name, root, data)
     try:
         catalog = CatalogFile.model_validate(data)
     except ValidationError as exc:
-        raise CatalogError([_problem(name, root, data, error) for error in exc.errors()]) from exc
-    problems = _duplicate_ids(name, root, catalog)
+        problems += [_problem(name, root, data, error) for error in exc.errors()]
     if problems:
-        raise CatalogError(problems)
+        raise CatalogError(sorted(problems, key=lambda p: p.line or 0))
     return catalog
 
 
-def _duplicate_ids(name: str, root: yaml.Node | None, catalog: CatalogFile) -> list[Problem]:
+def _duplicate_ids(name: str, root: yaml.Node | None, data: dict[str, Any]) -> list[Problem]:
+    """Repeated component ids, and repeated check names within a component, read off the raw data."""
     problems: list[Problem] = []
-    first: dict[str, int] = {}
-    for i, component in enumerate(catalog.components):
-        loc: tuple[Any, ...] = ("components", i, "id")
-        if component.id in first:
-            message = f"duplicate component id {component.id!r} (first at components[{first[component.id]}])"
+    first: dict[Any, int] = {}
+    for i, component in _items(data.get("components")):
+        cid = component.get("id")
+        if cid in first:
+            loc: tuple[Any, ...] = ("components", i, "id")
+            message = f"duplicate component id {cid!r} (first at components[{first[cid]}])"
             problems.append(Problem(name, _line(root, loc), _format_path(loc), message))
-        first.setdefault(component.id, i)
-        seen_checks: set[str] = set()
-        for j, check in enumerate(component.checks):
-            check_name = check.name or check.type
-            if check_name in seen_checks:
-                loc = ("components", i, "checks", j, "name" if check.name else "type")
-                message = f"duplicate check name {check_name!r} in component {component.id!r}"
+        first.setdefault(cid, i)
+        seen: set[Any] = set()
+        for j, check in _items(component.get("checks")):
+            check_name = check.get("name") or check.get("type")
+            if check_name in seen:
+                loc = ("components", i, "checks", j, "name" if check.get("name") else "type")
+                message = f"duplicate check name {check_name!r} in component {cid!r}"
                 problems.append(Problem(name, _line(root, loc), _format_path(loc), message))
-            seen_checks.add(check_name)
+            seen.add(check_name)
     return problems
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _problem(name: str, root: yaml.Node | None, data: Any, error: Any) -> Problem:

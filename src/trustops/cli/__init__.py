@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
+from typer._click.core import Context
 from typer.core import TyperGroup
 
 from trustops.cli import accounts, config, db, incidents, serve
@@ -15,7 +15,7 @@ from trustops.cli.state import CliState
 class Group(TyperGroup):
     """Turns trustops' own errors into one line on stderr and exit status 1, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         from pydantic import ValidationError
         from sqlalchemy.exc import DBAPIError
 

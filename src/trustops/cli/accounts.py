@@ -55,7 +55,11 @@ def user_create(
     username: str = typer.Argument(...),
     role: str = typer.Option("viewer", "--role", help="it, marketing, comms, legal, viewer or admin."),
     password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="TRUSTOPS_NEW_PASSWORD",
+        ...,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="TRUSTOPS_NEW_PASSWORD",
         help="Asked for when not given; or set TRUSTOPS_NEW_PASSWORD.",
     ),
 ) -> None:

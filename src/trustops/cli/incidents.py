@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
 
 from trustops.cli.state import CliState
+
+if TYPE_CHECKING:
+    from trustops.enums import ComponentStatus
+
+E = TypeVar("E", bound=StrEnum)
 
 app = typer.Typer(help="Open, update, resolve and inspect incidents.", no_args_is_help=True)
 components = typer.Typer(help="Inspect the component catalog.", no_args_is_help=True)
@@ -10,11 +18,11 @@ components = typer.Typer(help="Inspect the component catalog.", no_args_is_help=
 COMPONENT_HELP = "ID=STATUS, e.g. checkout=major_outage; repeatable."
 
 
-def _parse_components(values: list[str]) -> dict[str, object]:
+def _parse_components(values: list[str]) -> dict[str, ComponentStatus]:
     from trustops.enums import ComponentStatus
     from trustops.errors import InvalidInput
 
-    parsed: dict[str, object] = {}
+    parsed: dict[str, ComponentStatus] = {}
     for value in values:
         cid, sep, status = value.partition("=")
         if not sep or not cid:
@@ -44,7 +52,7 @@ def open_(
         incident = open_incident(
             session,
             title=title,
-            components=_parse_components(component),  # type: ignore[arg-type]
+            components=_parse_components(component),
             message=message,
             impact=_enum(Impact, impact, "--impact"),
             actor="cli",
@@ -57,7 +65,9 @@ def open_(
 def update(
     ctx: typer.Context,
     incident_id: int = typer.Argument(...),
-    state_: str | None = typer.Option(None, "--state", help="investigating, identified, monitoring, resolved, postmortem."),
+    state_: str | None = typer.Option(
+        None, "--state", help="investigating, identified, monitoring, resolved, postmortem."
+    ),
     message: str | None = typer.Option(None, "--message", "-m"),
     component: list[str] = typer.Option([], "--component", "-c", help=COMPONENT_HELP),
     impact: str | None = typer.Option(None),
@@ -70,7 +80,7 @@ def update(
     change = Change(
         state=_enum(IncidentState, state_, "--state"),
         message=message,
-        components=_parse_components(component) if component else None,  # type: ignore[arg-type]
+        components=_parse_components(component) if component else None,
         impact=_enum(Impact, impact, "--impact"),
     )
     with state.database.session() as session:
@@ -80,7 +90,9 @@ def update(
 
 @app.command("resolve")
 def resolve(
-    ctx: typer.Context, incident_id: int = typer.Argument(...), message: str | None = typer.Option(None, "--message", "-m")
+    ctx: typer.Context,
+    incident_id: int = typer.Argument(...),
+    message: str | None = typer.Option(None, "--message", "-m"),
 ) -> None:
     """Resolve an incident; its components return to operational."""
     from trustops.monitor.incidents import resolve_incident
@@ -117,7 +129,9 @@ def show(ctx: typer.Context, incident_id: int = typer.Argument(...)) -> None:
     with state.database.session() as session:
         incident = get_incident(session, incident_id)
         typer.echo(f"#{incident.id} {incident.title}")
-        typer.echo(f"state {incident.state.value} · impact {incident.impact.value} · started {incident.started_at:%Y-%m-%d %H:%M} UTC")
+        typer.echo(
+            f"state {incident.state.value} · impact {incident.impact.value} · started {incident.started_at:%Y-%m-%d %H:%M} UTC"
+        )
         for event in incident.events:
             detail = " ".join(f"{k}={v}" for k, v in event.data.items())
             typer.echo(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.kind.value:<16} {event.actor:<16} {detail}")
@@ -138,7 +152,7 @@ def component_list(ctx: typer.Context) -> None:
             typer.echo(f"{c.id:<20} {statuses[c.id].value:<22} {c.criticality.value:<16} {c.visibility.value}")
 
 
-def _enum(kind: type, value: str | None, option: str) -> object:
+def _enum(kind: type[E], value: str | None, option: str) -> E | None:
     from trustops.errors import InvalidInput
 
     if value is None:
@@ -146,5 +160,5 @@ def _enum(kind: type, value: str | None, option: str) -> object:
     try:
         return kind(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in kind)  # type: ignore[attr-defined]
+        allowed = ", ".join(m.value for m in kind)
         raise InvalidInput(f"{option}: {value!r} is not one of {allowed}", field=option) from None

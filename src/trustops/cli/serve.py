@@ -98,7 +98,9 @@ def _require_current_schema(database: Database) -> None:
     with database.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     if current != head:
-        raise ConfigError(f"database schema is at {current or 'nothing'}, this trustops needs {head}: run `trustops db upgrade`")
+        raise ConfigError(
+            f"database schema is at {current or 'nothing'}, this trustops needs {head}: run `trustops db upgrade`"
+        )
 
 
 def _run(settings: Settings, database: Database, catalog: CatalogFile, host: str, port: int) -> None:

@@ -105,7 +105,14 @@ def total_steps() -> int:
 
 
 def _customers(
-    rng: random.Random, secret: bytes, now: datetime, tier: CustomerTier, count: int, low: int, high: int, tenure: int
+    rng: random.Random,
+    secret: bytes,
+    now: datetime,
+    tier: CustomerTier,
+    count: int,
+    low: int,
+    high: int,
+    tenure: int,
 ) -> list[Customer]:
     rows = []
     for n in range(count):
@@ -147,11 +154,20 @@ def _past_incident(
         now=detected,
     )
     for state, minutes, message in steps:
-        update_incident(session, incident.id, Change(state=state, message=message), actor="demo", now=start + timedelta(minutes=minutes))
+        update_incident(
+            session,
+            incident.id,
+            Change(state=state, message=message),
+            actor="demo",
+            now=start + timedelta(minutes=minutes),
+        )
     update_incident(
         session,
         incident.id,
-        Change(state=IncidentState.RESOLVED, message="This incident has been resolved. We are sorry for the trouble."),
+        Change(
+            state=IncidentState.RESOLVED,
+            message="This incident has been resolved. We are sorry for the trouble.",
+        ),
         actor="demo",
         now=start + timedelta(hours=hours),
     )
@@ -171,7 +187,10 @@ def _current_incident(session: Session, now: datetime) -> None:
     update_incident(
         session,
         incident.id,
-        Change(state=IncidentState.IDENTIFIED, message="The image CDN is overloaded in one region; we are shifting traffic."),
+        Change(
+            state=IncidentState.IDENTIFIED,
+            message="The image CDN is overloaded in one region; we are shifting traffic.",
+        ),
         actor="demo",
         now=start + timedelta(minutes=21),
     )

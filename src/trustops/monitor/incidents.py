@@ -96,7 +96,9 @@ def open_incident(
     return incident
 
 
-def update_incident(session: Session, incident_id: int, change: Change, *, actor: str, now: datetime | None = None) -> Incident:
+def update_incident(
+    session: Session, incident_id: int, change: Change, *, actor: str, now: datetime | None = None
+) -> Incident:
     """Apply ``change``, recording one timeline row per thing that changed.
 
     Steps: 1. refuse empty changes and changes to a closed post-mortem; 2. state (reopening a resolved
@@ -119,11 +121,15 @@ def update_incident(session: Session, incident_id: int, change: Change, *, actor
     return incident
 
 
-def resolve_incident(session: Session, incident_id: int, *, actor: str, message: str | None = None, now: datetime | None = None) -> Incident:
+def resolve_incident(
+    session: Session, incident_id: int, *, actor: str, message: str | None = None, now: datetime | None = None
+) -> Incident:
     incident = get_incident(session, incident_id)
     if not incident.is_open:
         raise Conflict(f"incident {incident_id} is already {incident.state.value}", field="state")
-    return update_incident(session, incident_id, Change(state=IncidentState.RESOLVED, message=message), actor=actor, now=now)
+    return update_incident(
+        session, incident_id, Change(state=IncidentState.RESOLVED, message=message), actor=actor, now=now
+    )
 
 
 def get_incident(session: Session, incident_id: int) -> Incident:
@@ -142,7 +148,11 @@ def list_incidents(session: Session, *, open_only: bool = False, limit: int = 10
 
 def timeline(session: Session, incident_id: int) -> list[IncidentEvent]:
     get_incident(session, incident_id)
-    return list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident_id).order_by(IncidentEvent.id)))
+    return list(
+        session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == incident_id).order_by(IncidentEvent.id)
+        )
+    )
 
 
 def component_statuses(session: Session) -> dict[str, ComponentStatus]:
@@ -179,7 +189,11 @@ def _change_state(session: Session, incident: Incident, change: Change, actor: s
     if change.state is IncidentState.RESOLVED:
         incident.resolved_at = now
         _change_components(
-            session, incident, {c.component_id: ComponentStatus.OPERATIONAL for c in incident.components}, actor, now
+            session,
+            incident,
+            {c.component_id: ComponentStatus.OPERATIONAL for c in incident.components},
+            actor,
+            now,
         )
     elif change.state.is_open and not before.is_open:
         incident.resolved_at = None
@@ -199,7 +213,15 @@ def _change_components(
             incident.components.append(IncidentComponent(component_id=cid, status=status))
         elif link.status is not status:
             before, link.status = link.status, status
-            _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, before, status))
+            _record(
+                session,
+                incident,
+                EventKind.COMPONENT_STATUS,
+                actor,
+                now,
+                None,
+                _status_data(cid, before, status),
+            )
             continue
         else:
             continue
@@ -232,10 +254,16 @@ def _record(
     actor: str,
     at: datetime,
     message: str | None = None,
-    data: dict[str, str | None] | None = None,
+    data: Mapping[str, str | None] | None = None,
 ) -> IncidentEvent:
     row = IncidentEvent(
-        incident_id=incident.id, at=at, kind=kind, actor=actor, state=incident.state, message=message, data=data or {}
+        incident_id=incident.id,
+        at=at,
+        kind=kind,
+        actor=actor,
+        state=incident.state,
+        message=message,
+        data=data or {},
     )
     session.add(row)
     return row

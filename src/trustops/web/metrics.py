@@ -31,9 +31,7 @@ class StateCollector(Collector):
             if state.is_open:
                 incidents.add_metric([state.value], by_state[state])
         yield incidents
-        components = GaugeMetricFamily(
-            "trustops_components", "Components by current status.", labels=["status"]
-        )
+        components = GaugeMetricFamily("trustops_components", "Components by current status.", labels=["status"])
         by_status = Tally(statuses.values())
         for status in ComponentStatus:
             components.add_metric([status.value], by_status[status])
@@ -44,10 +42,16 @@ class AppMetrics:
     def __init__(self, database: Database) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "trustops_http_requests", "HTTP requests served.", ["method", "route", "status"], registry=self.registry
+            "trustops_http_requests",
+            "HTTP requests served.",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "trustops_http_request_duration_seconds", "HTTP request latency.", ["route"], registry=self.registry
+            "trustops_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["route"],
+            registry=self.registry,
         )
         self.registry.register(StateCollector(database))
 

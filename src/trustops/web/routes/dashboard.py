@@ -86,7 +86,9 @@ def incident_list(request: Request, user: CurrentUser, session: SessionDep) -> R
 
 
 @router.post("/incidents", dependencies=[Csrf])
-async def incident_open(request: Request, user: Annotated[CurrentUser, Responder], session: SessionDep, now: ClockDep) -> Response:
+async def incident_open(
+    request: Request, user: Annotated[CurrentUser, Responder], session: SessionDep, now: ClockDep
+) -> Response:
     form = await request.form()
     components = {
         key.removeprefix("component:"): str(value)
@@ -120,7 +122,12 @@ async def incident_open(request: Request, user: Annotated[CurrentUser, Responder
 
 @router.get("/incidents/{incident_id}")
 def incident_detail(
-    request: Request, incident_id: int, user: CurrentUser, session: SessionDep, policy: PolicyDep, error: str | None = None
+    request: Request,
+    incident_id: int,
+    user: CurrentUser,
+    session: SessionDep,
+    policy: PolicyDep,
+    error: str | None = None,
 ) -> Response:
     incident = incidents.get_incident(session, incident_id)
     components = {c.id: c for c in list_components(session)}
@@ -178,5 +185,3 @@ def _safe_next(target: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
-
-

@@ -88,4 +88,3 @@ def resolve_incident(
     incident = incidents.resolve_incident(session, incident_id, actor=token_actor(token), message=body.message, now=now)
     session.commit()
     return to_public(incident, with_timeline=True)
-

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.factories import PASSWORD, make_component, make_incident, make_user
+from trustops.accounts.models import Role, User
+from trustops.enums import IncidentState
+from trustops.monitor.incidents import get_incident, list_incidents, timeline
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str = "alice", password: str = PASSWORD, next: str = "/") -> object:
+    token = csrf_of(client)
+    return client.post("/login", data={"username": username, "password": password, "next": next, "csrf_token": token})
+
+
+@pytest.fixture
+def alice(session: Session) -> User:
+    user = make_user(session, "alice", Role.COMMS)
+    make_component(session, "checkout")
+    session.commit()
+    return user
+
+
+def test_a_stranger_is_sent_to_log_in_and_comes_back_after(client: TestClient, alice: User, session: Session) -> None:
+    assert client.get("/incidents").headers["location"] == "/login?next=/incidents"
+    response = log_in(client, next="/incidents")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/incidents"
+    assert "Open an incident" in client.get("/incidents").text
+    session.expire_all()
+    assert session.get(User, alice.id).last_login_at is not None
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: TestClient, alice: User) -> None:
+    response = log_in(client, password="wrong password")
+    assert response.status_code == 401
+    assert "Wrong username or password." in response.text
+    assert log_in(client, username="bob").status_code == 401
+    assert client.get("/").status_code == 303
+
+
+def test_login_without_the_csrf_token_is_refused(client: TestClient, alice: User) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.json()["error"]["message"].startswith("csrf_token: missing or wrong")
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_login_never_redirects_off_site(client: TestClient, alice: User, target: str) -> None:
+    assert log_in(client, next=target).headers["location"] == "/"
+
+
+def test_a_responder_opens_an_incident_from_the_form(client: TestClient, alice: User, session: Session) -> None:
+    log_in(client)
+    form = {"csrf_token": csrf_of(client, "/incidents"), "title": "Checkout down", "component:checkout": "major_outage",
+            "message": "We are investigating."}  # fmt: skip
+    response = client.post("/incidents", data=form)
+    assert response.status_code == 303
+    [incident] = list_incidents(session)
+    assert response.headers["location"] == f"/incidents/{incident.id}"
+    assert timeline(session, incident.id)[0].actor == "user:alice"
+    page = client.get(response.headers["location"]).text
+    assert "Checkout down" in page and "We are investigating." in page and "Next update due" in page
+
+
+def test_an_incident_form_without_components_shows_the_error(client: TestClient, alice: User, session: Session) -> None:
+    log_in(client)
+    form = {
+        "csrf_token": csrf_of(client, "/incidents"),
+        "title": "Nothing",
+        "component:checkout": "operational",
+    }
+    response = client.post("/incidents", data=form)
+    assert response.status_code == 422
+    assert "components: name at least one affected component" in response.text
+    assert list_incidents(session) == []
+
+
+def test_a_responder_posts_an_update(client: TestClient, alice: User, session: Session) -> None:
+    incident = make_incident(session)
+    session.commit()
+    log_in(client)
+    form = {
+        "csrf_token": csrf_of(client, f"/incidents/{incident.id}"),
+        "state": "identified",
+        "message": "A bad deploy.",
+    }
+    assert client.post(f"/incidents/{incident.id}/updates", data=form).status_code == 303
+    session.expire_all()
+    assert get_incident(session, incident.id).state is IncidentState.IDENTIFIED
+    bad = {"csrf_token": form["csrf_token"], "state": "postmortem"}
+    response = client.post(f"/incidents/{incident.id}/updates", data=bad)
+    assert response.status_code == 422
+    assert "must be resolved before its post-mortem" in response.text
+
+
+def test_a_viewer_reads_but_cannot_change_incidents(client: TestClient, session: Session) -> None:
+    make_user(session, "vera", Role.VIEWER)
+    incident = make_incident(session)
+    session.commit()
+    log_in(client, "vera")
+    page = client.get(f"/incidents/{incident.id}").text
+    assert "Checkout errors" in page and "Post update" not in page
+    assert "Open an incident" not in client.get("/incidents").text
+    form = {"csrf_token": csrf_of(client, "/incidents"), "message": "sneaky"}
+    assert client.post(f"/incidents/{incident.id}/updates", data=form).status_code == 403
+    assert [e.kind.value for e in timeline(session, incident.id)] == ["opened", "component_status"]
+
+
+def test_a_form_post_without_csrf_changes_nothing(client: TestClient, alice: User, session: Session) -> None:
+    incident = make_incident(session)
+    session.commit()
+    log_in(client)
+    response = client.post(f"/incidents/{incident.id}/updates", data={"message": "forged"})
+    assert response.status_code == 403
+    assert len(timeline(session, incident.id)) == 2
+
+
+def test_logging_out_ends_the_session(client: TestClient, alice: User) -> None:
+    log_in(client)
+    assert client.post("/logout", data={"csrf_token": csrf_of(client, "/")}).headers["location"] == "/login"
+    assert client.get("/").status_code == 303
+
+
+def test_every_page_in_the_menu_renders_with_its_content(client: TestClient, alice: User, session: Session) -> None:
+    make_incident(session, title="Payment outage")
+    session.commit()
+    log_in(client)
+    expectations = {
+        "/": "Payment outage",
+        "/health": "Checkout",
+        "/incidents": "Payment outage",
+        "/customers": "pseudonyms",
+        "/policy": "status_page_user_share",
+    }
+    for path, text in expectations.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert text in response.text, path
+
+
+def test_an_unknown_incident_page_is_a_404_not_a_500(client: TestClient, alice: User) -> None:
+    log_in(client)
+    assert client.get("/incidents/999").status_code == 404
