@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from trustops.db import Database
 from trustops.enums import ComponentStatus, IncidentState
-from trustops.monitor.incidents import component_statuses, list_incidents
+from trustops.monitor.incidents import component_statuses
+from trustops.monitor.models import Incident
 
 
 class StateCollector(Collector):
@@ -23,13 +25,13 @@ class StateCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.database.sessions() as session:
-            open_incidents = list_incidents(session, open_only=True, limit=10_000)
+            rows = session.execute(select(Incident.state, func.count()).group_by(Incident.state))
+            by_state: dict[IncidentState, int] = {state: count for state, count in rows}
             statuses = component_statuses(session)
         incidents = GaugeMetricFamily("trustops_open_incidents", "Open incidents by state.", labels=["state"])
-        by_state = Tally(i.state for i in open_incidents)
         for state in IncidentState:
             if state.is_open:
-                incidents.add_metric([state.value], by_state[state])
+                incidents.add_metric([state.value], by_state.get(state, 0))
         yield incidents
         components = GaugeMetricFamily("trustops_components", "Components by current status.", labels=["status"])
         by_status = Tally(statuses.values())

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from trustops.accounts.models import Role
 from trustops.accounts.users import check_password
@@ -85,11 +86,18 @@ def incident_list(request: Request, user: CurrentUser, session: SessionDep) -> R
     )
 
 
+async def read_form(request: Request) -> FormData:
+    return await request.form()
+
+
 @router.post("/incidents", dependencies=[Csrf])
-async def incident_open(
-    request: Request, user: Annotated[CurrentUser, Responder], session: SessionDep, now: ClockDep
+def incident_open(
+    request: Request,
+    user: Annotated[CurrentUser, Responder],
+    session: SessionDep,
+    now: ClockDep,
+    form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
-    form = await request.form()
     components = {
         key.removeprefix("component:"): str(value)
         for key, value in form.items()
