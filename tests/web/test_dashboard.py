@@ -127,9 +127,13 @@ def test_a_form_post_without_csrf_changes_nothing(client: TestClient, alice: Use
     assert len(timeline(session, incident.id)) == 2
 
 
-def test_logging_out_ends_the_session(client: TestClient, alice: User) -> None:
+def test_logging_out_ends_the_session_and_every_copy_of_its_cookie(client: TestClient, alice: User) -> None:
     log_in(client)
+    stolen = dict(client.cookies)
     assert client.post("/logout", data={"csrf_token": csrf_of(client, "/")}).headers["location"] == "/login"
+    assert client.get("/").status_code == 303
+    client.cookies.clear()
+    client.cookies.update(stolen)
     assert client.get("/").status_code == 303
 
 

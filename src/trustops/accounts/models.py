@@ -54,5 +54,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every session cookie; bumping it (logout, password change) voids all copies at once.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

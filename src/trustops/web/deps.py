@@ -95,7 +95,7 @@ def token_actor(token: ApiToken) -> str:
 def current_user(request: Request, session: SessionDep) -> User:
     user_id = request.session.get("user_id")
     user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active:
+    if user is None or not user.active or request.session.get("version") != user.session_version:
         request.session.pop("user_id", None)
         raise LoginRequired()
     return user

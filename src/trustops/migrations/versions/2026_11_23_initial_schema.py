@@ -85,6 +85,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.Enum('it', 'marketing', 'comms', 'legal', 'viewer', 'admin', name='role', native_enum=False, length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
     sa.Column('created_at', trustops.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', trustops.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),

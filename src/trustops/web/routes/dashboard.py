@@ -44,11 +44,15 @@ def login(
     session.commit()
     request.session.clear()  # a fresh session on login defeats session fixation
     request.session["user_id"] = user.id
+    request.session["version"] = user.session_version
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request) -> Response:
+def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Ends every session of this user, including stolen copies of the cookie."""
+    user.session_version += 1
+    session.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
