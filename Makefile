@@ -31,12 +31,12 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/cog --check -I src docs/cli.md
+	$(BIN)/cog --check -I src docs/cli.md docs/configuration.md
 
 fix: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
-	$(BIN)/cog -r -I src docs/cli.md
+	$(BIN)/cog -r -I src docs/cli.md docs/configuration.md
 
 docs: fix
 
