@@ -119,6 +119,12 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

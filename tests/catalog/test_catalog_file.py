@@ -123,3 +123,23 @@ def test_a_missing_file_is_one_clear_problem(tmp_path: Path) -> None:
 
 def test_a_top_level_list_is_refused() -> None:
     assert problems_of("- a\n- b\n") == ["shop.yaml:1: expected a mapping at the top, got a list"]
+
+
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        ("{type: heartbeat}", "give exactly one of period (seconds) or cron (schedule)"),
+        ("{type: heartbeat, period: 3600, cron: '0 * * * *'}", "give exactly one of period"),
+        ("{type: heartbeat, cron: '61 * * * *'}", "not a valid cron expression"),
+        ("{type: heartbeat, cron: '0 3 * * *', tz: Mars/Olympus}", "not a known IANA time zone"),
+    ],
+)
+def test_a_heartbeat_needs_one_valid_schedule(check: str, message: str) -> None:
+    [problem] = problems_of(f"components:\n  - id: jobs\n    name: Jobs\n    checks:\n      - {check}\n")
+    assert problem.startswith("shop.yaml:5: components[0].checks[0]")
+    assert message in problem
+
+
+def test_a_cron_heartbeat_in_a_time_zone_is_accepted() -> None:
+    text = "components:\n  - id: jobs\n    name: Jobs\n    checks:\n      - {type: heartbeat, cron: '0 3 * * *', tz: Europe/Berlin}\n"
+    assert parse_catalog(text).components[0].checks[0].type == "heartbeat"

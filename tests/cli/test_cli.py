@@ -142,3 +142,31 @@ def test_a_command_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> 
     assert "run `trustops db upgrade` first" in result.stderr
     assert run(CliState(settings), "db", "upgrade").exit_code == 0
     assert run(CliState(settings), "incident", "list").exit_code == 0
+
+
+def test_config_check_reads_the_configured_path(tmp_path: Path, cli_state: CliState) -> None:
+    cli_state.settings.config_path.write_text("components: []\n")
+    result = run(cli_state, "config", "check")
+    assert result.stdout.strip() == f"{cli_state.settings.config_path}: OK (0 components, 0 checks)"
+
+
+def test_a_settings_error_is_one_plain_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTOPS_ENV", "production")
+    monkeypatch.delenv("TRUSTOPS_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(app, ["incident", "list"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: secret_key: production needs TRUSTOPS_SECRET_KEY")
+
+
+def test_demo_refuses_a_server_database(cli_state: CliState) -> None:
+    result = run(cli_state, "demo", "--no-serve", "--database", "postgresql://127.0.0.1/test")
+    assert result.exit_code == 1
+    assert "--database: the demo recreates its store, so it takes a SQLite URL" in result.stderr
+
+
+def test_db_upgrade_reports_the_revision_reached(tmp_path: Path) -> None:
+    from trustops.config import Settings
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/n.db", secret_key="s" * 40)  # type: ignore[call-arg]
+    result = run(CliState(settings), "db", "upgrade")
+    assert result.stdout.strip().endswith("is at revision 0001.")

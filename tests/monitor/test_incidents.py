@@ -134,6 +134,11 @@ def test_a_postmortem_needs_a_resolved_incident_and_then_stays(session: Session)
     update_incident(session, incident.id, Change(state=IncidentState.POSTMORTEM, message="Report."), actor="ann")
     with pytest.raises(Conflict, match="cannot move back"):
         update_incident(session, incident.id, Change(state=IncidentState.INVESTIGATING), actor="ann")
+    with pytest.raises(Conflict, match="only messages may be added") as caught:
+        update_incident(session, incident.id, Change(components={"checkout": ComponentStatus.MAJOR_OUTAGE}), actor="a")
+    assert caught.value.field == "components"
+    update_incident(session, incident.id, Change(message="Post-mortem published."), actor="ann")
+    assert timeline(session, incident.id)[-1].message == "Post-mortem published."
 
 
 def test_bad_input_names_the_field(session: Session) -> None:

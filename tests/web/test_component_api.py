@@ -56,7 +56,7 @@ def test_a_component_spec_is_validated_like_the_catalog_file(client: TestClient,
     assert "70000" in response.json()["error"]["message"]
     mismatch = client.put("/api/v1/components/other", json=SPEC, headers=admin)
     assert mismatch.json()["error"] == {
-        "code": "invalidinput",
+        "code": "invalid",
         "message": "id: 'search' differs from the URL's 'other'",
         "field": "id",
     }

@@ -41,6 +41,10 @@ def test_a_stranger_is_sent_to_log_in_and_comes_back_after(client: TestClient, a
     assert session.get(User, alice.id).last_login_at is not None
 
 
+def test_the_way_back_after_login_keeps_the_query(client: TestClient) -> None:
+    assert client.get("/incidents?state=open").headers["location"] == "/login?next=/incidents%3Fstate%3Dopen"
+
+
 def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client: TestClient, alice: User) -> None:
     response = log_in(client, password="wrong password")
     assert response.status_code == 401

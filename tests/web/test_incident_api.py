@@ -112,13 +112,14 @@ def test_a_body_that_is_not_json_gets_422(client: TestClient, writer: dict[str, 
     )
     assert response.status_code == 422
     assert response.json()["error"]["message"].startswith("body: not valid JSON")
+    assert response.json()["error"]["field"] == "body"
 
 
 def test_an_unknown_incident_is_404(client: TestClient, writer: dict[str, str]) -> None:
     response = client.post("/api/v1/incidents/404/updates", json={"message": "hi"}, headers=writer)
     assert response.status_code == 404
     assert response.json()["error"] == {
-        "code": "notfound",
+        "code": "not_found",
         "message": "incident 404 does not exist",
         "field": "incident_id",
     }

@@ -49,4 +49,11 @@ def test_the_openapi_schema_documents_the_bearer_scheme(client: TestClient) -> N
     schema = client.get("/openapi.json").json()
     assert schema["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     assert schema["paths"]["/api/v1/incidents"]["post"]["x-required-scopes"] == ["ingest", "comms"]
-    assert client.get("/docs").status_code == 200
+
+
+def test_the_api_docs_work_offline(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "cdn" not in page and "http" not in page.replace("http-equiv", "")
+    for asset in ("/static/swagger/swagger-ui-bundle.js", "/static/swagger/swagger-ui.css", "/static/favicon.svg"):
+        assert asset in page
+        assert client.get(asset).status_code == 200, asset

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from trustops.config import Policy
 from trustops.enums import Criticality, Visibility
@@ -57,8 +59,35 @@ class HeartbeatCheck(_Check):
     type: Literal["heartbeat"]
     period: int | None = Field(None, ge=60, description="Seconds between expected pings.")
     cron: str | None = Field(None, description="Cron schedule instead of a period.")
-    tz: str = "UTC"
+    tz: str = Field("UTC", description="IANA time zone the cron schedule is read in.")
     grace: int = Field(3600, ge=60, description="Seconds of lateness tolerated before going down.")
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            from cronsim import CronSim, CronSimError
+
+            try:
+                CronSim(value, datetime(2000, 1, 1))
+            except CronSimError as exc:
+                raise ValueError(f"not a valid cron expression: {exc}") from None
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _valid_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> HeartbeatCheck:
+        if (self.period is None) == (self.cron is None):
+            raise ValueError("give exactly one of period (seconds) or cron (schedule)")
+        return self
 
 
 Check = Annotated[HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")]

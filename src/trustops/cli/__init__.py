@@ -37,7 +37,8 @@ class Group(TyperGroup):
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            typer.echo(f"Error: {where}: {first['msg']}", err=True)
+            message = first["msg"].removeprefix("Value error, ")
+            typer.echo(f"Error: {where}: {message}" if where else f"Error: {message}", err=True)
             raise typer.Exit(1) from None
 
 

@@ -4,13 +4,21 @@ from pathlib import Path
 
 import typer
 
+from trustops.cli.state import CliState
+
 app = typer.Typer(help="Validate configuration.", no_args_is_help=True)
 
 
 @app.command("check")
-def check(file: Path = typer.Argument(Path("trustops.yaml"), help="The catalog file to validate.")) -> None:
+def check(
+    ctx: typer.Context,
+    file: Path | None = typer.Argument(None, help="The catalog file; default TRUSTOPS_CONFIG_PATH or trustops.yaml."),
+) -> None:
     """Validate a component catalog; print every problem as FILE:LINE: KEY.PATH: message."""
     from trustops.catalog.load import CatalogError, load_catalog
+
+    state: CliState = ctx.obj
+    file = file or state.settings.config_path
 
     try:
         catalog = load_catalog(file)

@@ -9,10 +9,10 @@ app = typer.Typer(help="Manage the operational store.", no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Target revision.")) -> None:
-    """Migrate the database to the newest schema (or to REVISION)."""
+    """Migrate the database to the newest schema (or to the --revision given)."""
     state: CliState = ctx.obj
     state.database.upgrade(revision)
-    typer.echo(f"Database at {_safe(state.database)} is at {revision}.")
+    typer.echo(f"Database at {_safe(state.database)} is at revision {state.database.current_revision()}.")
 
 
 def _safe(database: object) -> str:

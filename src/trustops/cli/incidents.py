@@ -68,9 +68,9 @@ def update(
     state_: str | None = typer.Option(
         None, "--state", help="investigating, identified, monitoring, resolved, postmortem."
     ),
-    message: str | None = typer.Option(None, "--message", "-m"),
+    message: str | None = typer.Option(None, "--message", "-m", help="The update's text."),
     component: list[str] = typer.Option([], "--component", "-c", help=COMPONENT_HELP),
-    impact: str | None = typer.Option(None),
+    impact: str | None = typer.Option(None, help="none, minor, major or critical."),
 ) -> None:
     """Post an update: a message, a new state, component statuses or impact."""
     from trustops.enums import Impact, IncidentState
@@ -104,7 +104,11 @@ def resolve(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, open_only: bool = typer.Option(False, "--open", help="Only open incidents.")) -> None:
+def list_(
+    ctx: typer.Context,
+    open_only: bool = typer.Option(False, "--open", help="Only open incidents."),
+    limit: int = typer.Option(100, min=1, help="Show at most this many."),
+) -> None:
     """List incidents, newest first."""
     from rich.console import Console
     from rich.table import Table
@@ -114,7 +118,7 @@ def list_(ctx: typer.Context, open_only: bool = typer.Option(False, "--open", he
     state: CliState = ctx.obj
     table = Table("#", "title", "state", "impact", "components", "started")
     with state.database.session() as session:
-        for i in list_incidents(session, open_only=open_only):
+        for i in list_incidents(session, open_only=open_only, limit=limit):
             comps = ", ".join(f"{c.component_id}:{c.status.value}" for c in i.components)
             table.add_row(str(i.id), i.title, i.state.value, i.impact.value, comps, f"{i.started_at:%Y-%m-%d %H:%M}")
     Console().print(table)

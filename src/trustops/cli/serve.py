@@ -43,8 +43,11 @@ def demo(
     from trustops import clock
     from trustops.db import Database
     from trustops.demo import demo_catalog, seed, total_steps
+    from trustops.errors import InvalidInput
 
     state: CliState = ctx.obj
+    if not database.startswith("sqlite"):
+        raise InvalidInput(f"--database: the demo recreates its store, so it takes a SQLite URL, not {database!r}")
     settings = state.settings.model_copy(update={"database_url": database})
     _remove_sqlite_file(database)
     db = Database.from_url(database)
@@ -88,15 +91,13 @@ def prepare(database: Database, catalog: CatalogFile) -> None:
 
 
 def _require_current_schema(database: Database) -> None:
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     from trustops.db import alembic_config
     from trustops.errors import ConfigError
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    with database.engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+    current = database.current_revision()
     if current != head:
         raise ConfigError(
             f"database schema is at {current or 'nothing'}, this trustops needs {head}: run `trustops db upgrade`"

@@ -101,16 +101,16 @@ def update_incident(
 ) -> Incident:
     """Apply ``change``, recording one timeline row per thing that changed.
 
-    Steps: 1. refuse empty changes and changes to a closed post-mortem; 2. state (reopening a resolved
-    incident clears its resolution); 3. component statuses; 4. impact, explicit or derived; 5. a plain
-    update row when only a message was given.
+    Steps: 1. refuse empty changes, and anything but a message once the post-mortem is out; 2. state
+    (reopening a resolved incident clears its resolution); 3. component statuses; 4. impact, explicit or
+    derived; 5. a plain update row when only a message was given.
     """
     now = now or clock.now()
     if change.is_empty():
         raise InvalidInput("nothing to update: give a state, message, components or impact")
     incident = get_incident(session, incident_id)
-    if incident.state is IncidentState.POSTMORTEM and change.state not in (None, IncidentState.POSTMORTEM):
-        raise Conflict(f"incident {incident_id} has a post-mortem; it cannot move back to {change.state}")
+    if incident.state is IncidentState.POSTMORTEM:
+        _refuse_postmortem_changes(incident_id, change)
     recorded = _change_state(session, incident, change, actor, now)
     if change.components is not None:
         _change_components(session, incident, change.components, actor, now)
@@ -119,6 +119,16 @@ def update_incident(
         _record(session, incident, EventKind.UPDATE, actor, now, change.message)
     incident.updated_at = now
     return incident
+
+
+def _refuse_postmortem_changes(incident_id: int, change: Change) -> None:
+    if change.state not in (None, IncidentState.POSTMORTEM):
+        raise Conflict(
+            f"incident {incident_id} has a post-mortem; it cannot move back to {change.state}", field="state"
+        )
+    if change.components is not None or change.impact is not None:
+        field = "components" if change.components is not None else "impact"
+        raise Conflict(f"incident {incident_id} has a post-mortem; only messages may be added", field=field)
 
 
 def resolve_incident(

@@ -7,10 +7,13 @@ import hmac
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from trustops import __version__
 from trustops.catalog.schema import CatalogFile
@@ -32,7 +35,7 @@ The trustops control center API. Send `Authorization: Bearer <token>`; create to
 def create_app(settings: Settings, *, database: Database | None = None, catalog: CatalogFile | None = None) -> FastAPI:
     """Build the app. ``database`` defaults to one made from ``settings.database_url``."""
     database = database or Database.from_url(settings.database_url)
-    app = FastAPI(title="trustops", version=__version__, description=DESCRIPTION, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="trustops", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.database = database
     app.state.policy = catalog.policy if catalog else Policy()
@@ -50,9 +53,22 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     errors.install(app)
     for module in (system, components, incidents, dashboard):
         app.include_router(module.router)
+    # Swagger UI's assets come from an installed package: /docs must work with no internet.
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.get("/docs", include_in_schema=False)(_swagger_ui)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="trustops API",
+        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )
 
 
 def _derive(secret: bytes, purpose: str) -> str:

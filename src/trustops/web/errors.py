@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from trustops.errors import TrustopsError
+from trustops.errors import Conflict, InvalidInput, NotFound, TrustopsError
 from trustops.web.deps import AuthError, Forbidden, LoginRequired
 
 log = logging.getLogger("trustops.web")
+
+# One code per kind of failure; 422 is always "invalid", whether the shape or the meaning is wrong.
+CODES: dict[type[TrustopsError], str] = {NotFound: "not_found", Conflict: "conflict", InvalidInput: "invalid"}
 
 
 def error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
@@ -25,7 +29,7 @@ def error(status: int, code: str, message: str, field: str | None = None, **extr
 def install(app: FastAPI) -> None:
     @app.exception_handler(TrustopsError)
     async def domain_error(_request: Request, exc: TrustopsError) -> Response:
-        code = type(exc).__name__.lower()
+        code = CODES.get(type(exc), "invalid")
         return error(exc.status_code, code, exc.message, exc.field)
 
     @app.exception_handler(RequestValidationError)
@@ -40,7 +44,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, _exc: Forbidden) -> Response:
@@ -59,6 +64,8 @@ def install(app: FastAPI) -> None:
 def _describe(problem: Any) -> dict[str, Any]:
     loc = [str(part) for part in problem.get("loc", ())]
     field = ".".join(loc[1:] if loc and loc[0] == "body" and len(loc) > 1 else loc)
+    if problem.get("type") == "json_invalid":
+        field = "body"
     value = problem.get("input")
     message = problem.get("msg", "invalid value")
     if problem.get("type") == "missing":

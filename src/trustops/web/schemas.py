@@ -55,7 +55,7 @@ class IncidentEventPublic(BaseModel):
     data: dict[str, Any]
 
 
-class IncidentPublic(BaseModel):
+class IncidentSummary(BaseModel):
     id: int
     title: str
     state: IncidentState
@@ -66,7 +66,10 @@ class IncidentPublic(BaseModel):
     resolved_at: datetime | None
     updated_at: datetime
     components: dict[str, ComponentStatus]
-    timeline: list[IncidentEventPublic] | None = None
+
+
+class IncidentPublic(IncidentSummary):
+    timeline: list[IncidentEventPublic]
 
 
 class ErrorBody(BaseModel):

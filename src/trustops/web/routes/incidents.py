@@ -13,6 +13,7 @@ from trustops.web.schemas import (
     IncidentEventPublic,
     IncidentPublic,
     IncidentResolve,
+    IncidentSummary,
     IncidentUpdate,
 )
 
@@ -21,8 +22,8 @@ Reader = Annotated[ApiToken, Depends(require(Scope.READ))]
 Writer = Annotated[ApiToken, Depends(require(Scope.INGEST, Scope.COMMS))]
 
 
-def to_public(incident: Incident, *, with_timeline: bool = False) -> IncidentPublic:
-    return IncidentPublic(
+def to_summary(incident: Incident) -> IncidentSummary:
+    return IncidentSummary(
         id=incident.id,
         title=incident.title,
         state=incident.state,
@@ -33,24 +34,28 @@ def to_public(incident: Incident, *, with_timeline: bool = False) -> IncidentPub
         resolved_at=incident.resolved_at,
         updated_at=incident.updated_at,
         components={c.component_id: c.status for c in incident.components},
-        timeline=[IncidentEventPublic.model_validate(e) for e in incident.events] if with_timeline else None,
     )
 
 
-@router.get("", response_model=list[IncidentPublic], response_model_exclude_none=True)
+def to_public(incident: Incident) -> IncidentPublic:
+    timeline = [IncidentEventPublic.model_validate(e) for e in incident.events]
+    return IncidentPublic(**to_summary(incident).model_dump(), timeline=timeline)
+
+
+@router.get("", response_model=list[IncidentSummary])
 def list_incidents(
     _token: Reader,
     session: SessionDep,
     state: Annotated[Literal["open", "all"], Query(description="`open` leaves out resolved ones")] = "all",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[IncidentPublic]:
+) -> list[IncidentSummary]:
     found = incidents.list_incidents(session, open_only=state == "open", limit=limit)
-    return [to_public(i) for i in found]
+    return [to_summary(i) for i in found]
 
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
 def get_incident(incident_id: int, _token: Reader, session: SessionDep) -> IncidentPublic:
-    return to_public(incidents.get_incident(session, incident_id), with_timeline=True)
+    return to_public(incidents.get_incident(session, incident_id))
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)
@@ -68,7 +73,7 @@ def open_incident(body: IncidentCreate, token: Writer, session: SessionDep, now:
         now=now,
     )
     session.commit()
-    return to_public(incident, with_timeline=True)
+    return to_public(incident)
 
 
 @router.post("/{incident_id}/updates", response_model=IncidentPublic)
@@ -78,7 +83,7 @@ def update_incident(
     change = incidents.Change(state=body.state, message=body.message, components=body.components, impact=body.impact)
     incident = incidents.update_incident(session, incident_id, change, actor=token_actor(token), now=now)
     session.commit()
-    return to_public(incident, with_timeline=True)
+    return to_public(incident)
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentPublic)
@@ -87,4 +92,4 @@ def resolve_incident(
 ) -> IncidentPublic:
     incident = incidents.resolve_incident(session, incident_id, actor=token_actor(token), message=body.message, now=now)
     session.commit()
-    return to_public(incident, with_timeline=True)
+    return to_public(incident)
