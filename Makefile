@@ -28,14 +28,14 @@ test-postgres: install
 	TRUSTOPS_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser"
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/cog --check -I src docs/cli.md docs/configuration.md
 
 fix: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests $(wildcard bench)
+	$(BIN)/ruff format src tests $(wildcard bench)
 	$(BIN)/cog -r -I src docs/cli.md docs/configuration.md
 
 docs: fix
