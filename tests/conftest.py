@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustops.catalog.schema import CatalogFile
@@ -41,19 +41,7 @@ def engine() -> Iterator[Engine]:
 
 
 def _sqlite_engine() -> Engine:
-    engine = make_engine("sqlite://")
-
-    # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN (SQLAlchemy docs,
-    # "Serializable isolation / Savepoints / Transactional DDL").
-    @event.listens_for(engine, "connect")
-    def _no_pysqlite_transactions(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
-
-    return engine
+    return make_engine("sqlite://")  # SAVEPOINT works: make_engine lets SQLAlchemy emit BEGIN itself
 
 
 def _postgres_engine() -> Engine:

@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trustops.errors import ConfigError
 
-SECRET_FIELDS = ("secret_key", "database_url")
+SECRET_FIELDS = ("secret_key", "database_url", "smtp_password", "sentry_webhook_secret")
 PLACEHOLDER_SECRETS = {"changethis", "changeme", "secret", "password", "dev"}
 MIN_SECRET_LENGTH = 32
 
@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000", description="Public address of this installation, used in printed URLs."
     )
     session_max_age_hours: int = Field(12, ge=1, description="How long a dashboard login lasts.")
+    ping_body_limit: int = Field(
+        10_000, ge=0, le=100_000, description="Bytes of a heartbeat ping's body that are kept (Healthchecks: 10 kB)."
+    )
+    worker: bool = Field(
+        True, description="Run probes, heartbeat checks and notifications inside `trustops serve` as well."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail notifications; unset disables e-mail.")
+    smtp_port: int = Field(587, description="SMTP port (587 submission with STARTTLS, 465 TLS, 25 plain).")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (or TRUSTOPS_SMTP_PASSWORD_FILE).")
+    smtp_from: str = Field("trustops@localhost", description="Sender address of notification e-mails.")
+    sentry_webhook_secret: SecretStr | None = Field(
+        None, description="Client secret of the Sentry integration whose webhooks are accepted (HMAC check)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -137,6 +152,21 @@ class Policy(BaseModel):
     )
     cooldown_max_days: int = Field(
         14, ge=0, description="Longest marketing cool-down, for the most valuable or most hurt users."
+    )
+    incident_join_minutes: int = Field(
+        30,
+        ge=0,
+        description="A signal on a component whose automatically opened incident was resolved less than this "
+        "many minutes ago reopens that incident instead of opening a new one (flap damping).",
+    )
+    active_customer_days: int = Field(
+        30,
+        ge=1,
+        description="A customer seen within this many days counts as active: the denominator of an incident's "
+        "affected share.",
+    )
+    exposure_retention_days: int = Field(
+        400, ge=1, description="How long exposure-ledger rows (pseudonymous personal data) are kept."
     )
     churn_horizons_days: list[int] = Field(
         [30, 60, 180], min_length=1, description="Horizons (days) over which silent churn is measured."

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -72,16 +72,29 @@ def make_engine(url: str) -> Engine:
         poolclass=StaticPool if in_memory else None,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own implicit transactions break SAVEPOINT and cannot BEGIN IMMEDIATE; SQLAlchemy emits
+    # BEGIN itself instead (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; NORMAL sync is durable across process crashes in WAL mode.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A read-modify-write batch takes the write lock first, so no other writer can slip in between.
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+IMMEDIATE = "sqlite_immediate"
 
 
 class Database:
@@ -98,6 +111,18 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writer(self) -> Iterator[Session]:
+        """A session for read-modify-write work: takes SQLite's write lock at once (no-op elsewhere)."""
+        with self.sessions() as session:
+            session.connection(execution_options={IMMEDIATE: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -134,5 +159,5 @@ def alembic_config() -> Any:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s")
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     return config

@@ -71,3 +71,24 @@ def enum_column(enum: type[StrEnum]) -> Any:
         length=32,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+class HeartbeatStatus(StrEnum):
+    """Stored heartbeat states (Healthchecks); "late" is shown, not stored (within grace)."""
+
+    NEW = "new"
+    UP = "up"
+    DOWN = "down"
+    PAUSED = "paused"
+
+
+class ProbeStatus(StrEnum):
+    UNKNOWN = "unknown"
+    UP = "up"
+    DOWN = "down"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up: permanent error or retries spent; shown on the dashboard

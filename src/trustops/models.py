@@ -5,6 +5,34 @@ from __future__ import annotations
 from trustops.accounts.models import ApiToken, User
 from trustops.catalog.models import Component
 from trustops.customers import Customer
+from trustops.monitor.health_models import (
+    Alert,
+    Delivery,
+    Exposure,
+    Heartbeat,
+    Lease,
+    Ping,
+    Probe,
+    ProbeRun,
+    Route,
+)
 from trustops.monitor.models import Incident, IncidentComponent, IncidentEvent
 
-__all__ = ["ApiToken", "Component", "Customer", "Incident", "IncidentComponent", "IncidentEvent", "User"]
+__all__ = [
+    "Alert",
+    "ApiToken",
+    "Component",
+    "Customer",
+    "Delivery",
+    "Exposure",
+    "Heartbeat",
+    "Incident",
+    "IncidentComponent",
+    "IncidentEvent",
+    "Lease",
+    "Ping",
+    "Probe",
+    "ProbeRun",
+    "Route",
+    "User",
+]

@@ -168,5 +168,10 @@ def test_db_upgrade_reports_the_revision_reached(tmp_path: Path) -> None:
     from trustops.config import Settings
 
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/n.db", secret_key="s" * 40)  # type: ignore[call-arg]
+    from alembic.script import ScriptDirectory
+
+    from trustops.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     result = run(CliState(settings), "db", "upgrade")
-    assert result.stdout.strip().endswith("is at revision 0001.")
+    assert result.stdout.strip().endswith(f"is at revision {head}.")

@@ -14,8 +14,17 @@ from tests.factories import auth, make_token
 from trustops.accounts.models import Scope
 from trustops.web.app import api_routes
 
-PUBLIC_API = {("GET", "/healthz")}
-PUBLIC_PAGES = {("GET", "/login"), ("POST", "/login"), ("GET", "/docs")}
+PUBLIC_API = {
+    ("GET", "/healthz"),
+    *((method, path) for method in ("GET", "POST") for path in ("/ping/{uuid}", "/ping/{uuid}/{action}")),
+}
+PUBLIC_PAGES = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/docs"),
+    ("HEAD", "/ping/{uuid}"),
+    ("HEAD", "/ping/{uuid}/{action}"),
+}
 FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
 NON_ADMIN = [s for s in Scope if s is not Scope.ADMIN]
 

@@ -25,6 +25,7 @@ class Component(Base):
     value_weight: Mapped[float] = mapped_column(Float, default=1.0)
     phrases: Mapped[list[str]] = mapped_column(JSON, default=list)
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    slo: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(16), default="api")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from trustops.config import Policy
-from trustops.enums import Criticality, Visibility
+from trustops.enums import Criticality, Impact, Visibility
+from trustops.monitor.probes.conditions import parse_condition
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -26,13 +27,18 @@ class _Check(_Strict):
     success_threshold: int | None = Field(None, ge=1, description="Overrides the policy default.")
 
 
+def _valid_condition(text: str) -> str:
+    parse_condition(text)  # its ValueError names the problem and quotes the condition
+    return text
+
+
 class HttpCheck(_Check):
     type: Literal["http"]
     url: HttpUrl
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
     headers: dict[str, str] = {}
     body: str | None = None
-    conditions: list[Annotated[str, Field(pattern=r"^\s*\[[A-Z_]+[^\]]*\]")]] = ["[STATUS] == 200"]
+    conditions: list[Annotated[str, AfterValidator(_valid_condition)]] = ["[STATUS] == 200"]
 
 
 class TcpCheck(_Check):
@@ -93,6 +99,13 @@ class HeartbeatCheck(_Check):
 Check = Annotated[HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")]
 
 
+class SloSpec(_Strict):
+    """An availability objective, judged from the component's probe runs (SRE workbook, ch. 5)."""
+
+    objective: float = Field(gt=0, lt=100, description="Target share of good probe runs, in percent, e.g. 99.9.")
+    window_days: Literal[28, 30] = Field(30, description="The rolling window the error budget covers.")
+
+
 class ComponentSpec(_Strict):
     """One product feature, as written in the catalog or sent to the API."""
 
@@ -107,9 +120,49 @@ class ComponentSpec(_Strict):
         default_factory=list, description="What customers say when it breaks."
     )
     checks: list[Check] = Field(default_factory=list)
+    slo: SloSpec | None = None
+
+
+class AlertMapping(_Strict):
+    """Sends alerts whose labels (or error tags) match every pattern to a component."""
+
+    match: dict[str, str] = Field(min_length=1, description="Label name to glob pattern, e.g. job: 'payments-*'.")
+    component: str = Field(pattern=ID_PATTERN)
+
+
+class NotificationRoute(_Strict):
+    """Where incident news goes: an Apprise URL (Slack, Teams, webhooks…) or an e-mail address."""
+
+    name: str = Field(pattern=ID_PATTERN)
+    url: str | None = Field(
+        None, description="Apprise URL; `${VAR}` is read from the environment at send time, so secrets stay out."
+    )
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$", description="Sent through the SMTP settings.")
+    components: list[str] = Field(default_factory=list, description="Only these components; empty means all.")
+    min_impact: Impact = Field(Impact.MINOR, description="Only incidents at least this severe.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> NotificationRoute:
+        if (self.url is None) == (self.email is None):
+            raise ValueError("give exactly one of url (Apprise) or email")
+        return self
 
 
 class CatalogFile(_Strict):
     version: Literal[1] = 1
     policy: Policy = Field(default_factory=Policy)
     components: list[ComponentSpec] = Field(default_factory=list)
+    mappings: list[AlertMapping] = Field(default_factory=list)
+    notifications: list[NotificationRoute] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_components(self) -> CatalogFile:
+        known = {c.id for c in self.components}
+        for i, mapping in enumerate(self.mappings):
+            if mapping.component not in known:
+                raise ValueError(f"mappings[{i}].component: {mapping.component!r} is not a component of this catalog")
+        for i, route in enumerate(self.notifications):
+            for cid in route.components:
+                if cid not in known:
+                    raise ValueError(f"notifications[{i}].components: {cid!r} is not a component of this catalog")
+        return self

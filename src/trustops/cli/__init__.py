@@ -8,7 +8,7 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from trustops.cli import accounts, config, db, incidents, serve
+from trustops.cli import accounts, config, db, heartbeats, incidents, serve
 from trustops.cli.state import CliState
 
 
@@ -67,12 +67,14 @@ def root(ctx: typer.Context) -> None:
 
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("worker")(serve.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.tokens, name="token")
 app.add_typer(accounts.users, name="user")
 app.add_typer(config.app, name="config")
 app.add_typer(incidents.app, name="incident")
 app.add_typer(incidents.components, name="component")
+app.add_typer(heartbeats.app, name="heartbeat")
 
 
 def main() -> None:

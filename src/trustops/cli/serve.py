@@ -31,6 +31,27 @@ def serve(
     _run(settings, state.database, catalog, host, port)
 
 
+def worker(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(None, "--config", help="Catalog file (default: TRUSTOPS_CONFIG_PATH)."),
+) -> None:
+    """Run probes, heartbeat checks, notifications and SLO checks; start as many as you like."""
+    import signal
+    import threading
+
+    from trustops.monitor.worker import Worker
+
+    state: CliState = ctx.obj
+    settings = state.settings if config is None else state.settings.model_copy(update={"config_path": config})
+    catalog = load_config(settings, required=config is not None)
+    prepare(state.database, catalog)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo("Worker running; Ctrl-C stops it.", err=True)
+    Worker(state.database, settings, lambda: catalog).run(stop)
+
+
 def demo(
     ctx: typer.Context,
     port: int = typer.Option(8000, help="Port to bind (on 127.0.0.1)."),
@@ -80,7 +101,10 @@ def load_config(settings: Settings, *, required: bool) -> CatalogFile:
 
 def prepare(database: Database, catalog: CatalogFile) -> None:
     """Migrate an embedded database; refuse a server database that is behind; sync the catalog."""
+    from trustops import clock
     from trustops.catalog.service import sync_catalog
+    from trustops.monitor.notify import sync_routes
+    from trustops.monitor.probing import sync_checks
 
     if database.is_sqlite:
         database.upgrade()
@@ -88,6 +112,8 @@ def prepare(database: Database, catalog: CatalogFile) -> None:
         _require_current_schema(database)
     with database.session() as session:
         sync_catalog(session, catalog)
+        sync_checks(session, now=clock.now())
+        sync_routes(session, list(catalog.notifications))
 
 
 def _require_current_schema(database: Database) -> None:
@@ -105,12 +131,22 @@ def _require_current_schema(database: Database) -> None:
 
 
 def _run(settings: Settings, database: Database, catalog: CatalogFile, host: str, port: int) -> None:
+    import threading
+
     import uvicorn
 
+    from trustops.monitor.worker import Worker
     from trustops.web.app import create_app
 
     app = create_app(settings, database=database, catalog=catalog)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    stop = threading.Event()
+    if settings.worker:
+        worker = Worker(database, settings, lambda: catalog)
+        threading.Thread(target=worker.run, args=(stop,), name="trustops-worker", daemon=True).start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        stop.set()
 
 
 def _remove_sqlite_file(url: str) -> None:

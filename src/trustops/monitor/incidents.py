@@ -15,6 +15,7 @@ from trustops.config import Policy
 from trustops.enums import ComponentStatus, Criticality, Impact, IncidentState
 from trustops.errors import Conflict, InvalidInput, NotFound
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
+from trustops.monitor.notify import NOTIFY_KINDS, enqueue
 
 STATUS_IMPACT = {
     ComponentStatus.OPERATIONAL: Impact.NONE,
@@ -90,9 +91,9 @@ def open_incident(
     incident.components = [IncidentComponent(component_id=cid, status=s) for cid, s in components.items()]
     session.add(incident)
     session.flush()
-    _record(session, incident, EventKind.OPENED, actor, now, message, {"impact": incident.impact.value})
+    record_event(session, incident, EventKind.OPENED, actor, now, message, {"impact": incident.impact.value})
     for cid, status in components.items():
-        _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
+        record_event(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
     return incident
 
 
@@ -116,7 +117,7 @@ def update_incident(
         _change_components(session, incident, change.components, actor, now)
     _change_impact(session, incident, change, actor, now)
     if change.message and not recorded:
-        _record(session, incident, EventKind.UPDATE, actor, now, change.message)
+        record_event(session, incident, EventKind.UPDATE, actor, now, change.message)
     incident.updated_at = now
     return incident
 
@@ -208,7 +209,7 @@ def _change_state(session: Session, incident: Incident, change: Change, actor: s
     elif change.state.is_open and not before.is_open:
         incident.resolved_at = None
     data = {"from": before.value, "to": change.state.value}
-    _record(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, data)
+    record_event(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, data)
     return True
 
 
@@ -223,7 +224,7 @@ def _change_components(
             incident.components.append(IncidentComponent(component_id=cid, status=status))
         elif link.status is not status:
             before, link.status = link.status, status
-            _record(
+            record_event(
                 session,
                 incident,
                 EventKind.COMPONENT_STATUS,
@@ -235,7 +236,7 @@ def _change_components(
             continue
         else:
             continue
-        _record(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
+        record_event(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
 
 
 def _change_impact(session: Session, incident: Incident, change: Change, actor: str, now: datetime) -> None:
@@ -250,14 +251,14 @@ def _change_impact(session: Session, incident: Incident, change: Change, actor: 
         return
     data = {"from": incident.impact.value, "to": impact.value}
     incident.impact = impact
-    _record(session, incident, EventKind.IMPACT_CHANGED, actor, now, None, data)
+    record_event(session, incident, EventKind.IMPACT_CHANGED, actor, now, None, data)
 
 
 def _status_data(component_id: str, before: ComponentStatus | None, after: ComponentStatus) -> dict[str, str | None]:
     return {"component": component_id, "from": before.value if before else None, "to": after.value}
 
 
-def _record(
+def record_event(
     session: Session,
     incident: Incident,
     kind: EventKind,
@@ -273,9 +274,12 @@ def _record(
         actor=actor,
         state=incident.state,
         message=message,
-        data=data or {},
+        data=dict(data or {}),
     )
     session.add(row)
+    if kind in NOTIFY_KINDS:
+        session.flush()  # the delivery rows point at the event
+        enqueue(session, incident, row, at)
     return row
 
 

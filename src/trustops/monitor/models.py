@@ -58,6 +58,7 @@ class EventKind(StrEnum):
     IMPACT_CHANGED = "impact_changed"
     NOTIFICATION = "notification"
     DECISION = "decision"
+    ALERT = "alert"  # a signal joined or left the incident
 
 
 class IncidentEvent(Base):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,12 +19,13 @@ from swagger_ui_bundle import swagger_ui_path
 
 from trustops import __version__
 from trustops.catalog.schema import CatalogFile
-from trustops.config import Policy, Settings
+from trustops.config import Settings
 from trustops.db import Database
+from trustops.monitor.pingwriter import PingWriter
 from trustops.web import errors
 from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
-from trustops.web.routes import components, dashboard, incidents, system
+from trustops.web.routes import components, dashboard, heartbeats, incidents, pings, system
 from trustops.web.templating import STATIC_DIR
 
 DESCRIPTION = """\
@@ -35,11 +38,23 @@ The trustops control center API. Send `Authorization: Bearer <token>`; create to
 def create_app(settings: Settings, *, database: Database | None = None, catalog: CatalogFile | None = None) -> FastAPI:
     """Build the app. ``database`` defaults to one made from ``settings.database_url``."""
     database = database or Database.from_url(settings.database_url)
-    app = FastAPI(title="trustops", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
+    catalog = catalog or CatalogFile()
+    writer = PingWriter(database, lambda: app.state.catalog.policy, lambda: app.state.catalog.mappings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.stop()  # answers every ping still queued before the process goes
+
+    app = FastAPI(
+        title="trustops", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.database = database
-    app.state.policy = catalog.policy if catalog else Policy()
+    app.state.catalog = catalog
+    app.state.policy = catalog.policy
     app.state.metrics = AppMetrics(database)
+    app.state.ping_writer = writer
 
     app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(
@@ -51,7 +66,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         https_only=settings.cookie_secure,
     )
     errors.install(app)
-    for module in (system, components, incidents, dashboard):
+    for module in (system, components, incidents, heartbeats, pings, dashboard):
         app.include_router(module.router)
     # Swagger UI's assets come from an installed package: /docs must work with no internet.
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")

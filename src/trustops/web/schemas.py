@@ -80,3 +80,29 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class HeartbeatCreate(_In):
+    name: str = Field(min_length=1, max_length=120)
+    period: int | None = Field(None, description="Seconds between expected pings (or give `cron`).")
+    cron: str | None = Field(None, description="Cron schedule, read in `tz`.")
+    tz: str = "UTC"
+    grace: int = Field(3600, description="Seconds of lateness tolerated before the heartbeat goes down.")
+    component: str | None = Field(None, description="The component whose incident opens when it goes down.")
+    down_status: ComponentStatus = ComponentStatus.PARTIAL_OUTAGE
+
+
+class HeartbeatPublic(BaseModel):
+    uuid: str
+    name: str
+    ping_url: str
+    component: str | None
+    period: int | None
+    cron: str | None
+    tz: str
+    grace: int
+    status: str  # new, up, late, started, down or paused
+    last_ping_at: datetime | None
+    last_duration: float | None
+    alert_after: datetime | None
+    n_pings: int

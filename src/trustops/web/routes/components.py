@@ -30,6 +30,7 @@ def to_public(component: Component, status: ComponentStatus) -> ComponentPublic:
             "value_weight": component.value_weight,
             "phrases": component.phrases,
             "checks": component.checks,
+            "slo": component.slo,
             "status": status,
             "source": component.source,
         }

@@ -1,0 +1,1 @@
+"""Communication: how trustops tells people what is going on."""

@@ -1,0 +1,30 @@
+"""E-mail through the SMTP server of the installation's settings."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from trustops.comms.channels import ChannelError, Message
+from trustops.config import Settings
+
+
+def send(address: str, message: Message, settings: Settings) -> None:
+    if not settings.smtp_host:
+        raise ChannelError("e-mail route but TRUSTOPS_SMTP_HOST is not set", permanent=True)
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = settings.smtp_from, address, message.subject
+    mail.set_content(message.body)
+    try:
+        smtp_class = smtplib.SMTP_SSL if settings.smtp_port == 465 else smtplib.SMTP
+        with smtp_class(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+            if settings.smtp_starttls and smtp_class is smtplib.SMTP and smtp.has_extn("starttls"):
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user and settings.smtp_password:
+                smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+            smtp.send_message(mail)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise ChannelError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ChannelError(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {exc}") from exc

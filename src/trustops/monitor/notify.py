@@ -1,0 +1,139 @@
+"""Route incident news to people: an outbox of deliveries, written with the timeline event it reports.
+
+Because the delivery row is committed in the same transaction as the event, nothing is lost when a
+process dies; a worker claims due deliveries with a conditional UPDATE, sends them, and retries with
+backoff. A delivery that cannot succeed ends as ``failed`` and stays visible; none is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from trustops.catalog.schema import NotificationRoute
+from trustops.comms.channels import ChannelError, Message
+from trustops.config import Settings
+from trustops.enums import DeliveryStatus, IncidentState
+from trustops.monitor.health_models import Delivery, Route
+from trustops.monitor.models import EventKind, Incident, IncidentEvent
+
+NOTIFY_KINDS = {EventKind.OPENED, EventKind.STATE_CHANGED, EventKind.UPDATE}
+BACKOFF = [timedelta(seconds=s) for s in (30, 60, 120, 300, 600, 1800)]  # then give up
+CLAIM_FOR = timedelta(minutes=2)
+
+Sender = Callable[[Route, Message, Settings], None]
+
+
+def sync_routes(session: Session, routes: list[NotificationRoute]) -> None:
+    names = {r.name for r in routes}
+    for route in routes:
+        row = session.get(Route, route.name) or Route(name=route.name)
+        row.url, row.email, row.components = route.url, route.email, list(route.components)
+        row.min_impact, row.active = route.min_impact, True
+        session.add(row)
+    for row in session.scalars(select(Route).where(Route.name.not_in(names))):
+        row.active = False
+
+
+def enqueue(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
+    """Add a delivery per matching route for a notable event; returns how many."""
+    if event.kind not in NOTIFY_KINDS:
+        return 0
+    components = {c.component_id for c in incident.components}
+    message = compose(incident, event)
+    count = 0
+    for route in session.scalars(select(Route).where(Route.active.is_(True))):
+        if incident.impact.rank < route.min_impact.rank or (
+            route.components and not components & set(route.components)
+        ):
+            continue
+        session.add(
+            Delivery(
+                incident_id=incident.id,
+                event_id=event.id,
+                route=route.name,
+                subject=message.subject,
+                body=message.body,
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        count += 1
+    return count
+
+
+def compose(incident: Incident, event: IncidentEvent) -> Message:
+    verb = {EventKind.OPENED: "opened", EventKind.UPDATE: "updated"}.get(event.kind, event.state.value)
+    if event.state is IncidentState.RESOLVED:
+        verb = "resolved"
+    subject = f"[trustops] Incident #{incident.id} {verb}: {incident.title} ({incident.impact.value})"
+    affected = ", ".join(f"{c.component_id} {c.status.value.replace('_', ' ')}" for c in incident.components)
+    lines = [
+        f"{incident.title}",
+        f"State: {event.state.value} · impact {incident.impact.value}",
+        f"Components: {affected}",
+        f"Started: {incident.started_at:%Y-%m-%d %H:%M} UTC",
+    ]
+    if event.message:
+        lines += ["", event.message]
+    return Message(subject=subject[:300], body="\n".join(lines))
+
+
+def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 20) -> list[Delivery]:
+    ids = session.scalars(
+        select(Delivery.id)
+        .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
+        .where((Delivery.claimed_until.is_(None)) | (Delivery.claimed_until < now))
+        .order_by(Delivery.next_attempt_at)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for delivery_id in ids:
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING)
+            .where((Delivery.claimed_until.is_(None)) | (Delivery.claimed_until < now))
+            .values(claimed_by=worker, claimed_until=now + CLAIM_FOR)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(delivery_id)
+    session.commit()
+    return list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed)))) if claimed else []
+
+
+def attempt(session: Session, delivery: Delivery, settings: Settings, send: Sender, *, now: datetime) -> None:
+    """Send one claimed delivery and record the result."""
+    route = session.get(Route, delivery.route)
+    delivery.attempts += 1
+    delivery.claimed_by, delivery.claimed_until = None, None
+    try:
+        if route is None or not route.active:
+            raise ChannelError(f"route {delivery.route!r} no longer exists", permanent=True)
+        send(route, Message(delivery.subject, delivery.body), settings)
+    except ChannelError as exc:
+        delivery.last_error = str(exc)[:500]
+        if exc.permanent or delivery.attempts > len(BACKOFF):
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+        return
+    delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
+
+
+def send_through_channel(route: Route, message: Message, settings: Settings) -> None:
+    from trustops.comms.channels import apprise, email
+
+    if route.email:
+        email.send(route.email, message, settings)
+    elif route.url:
+        apprise.send(route.url, message, settings)
+
+
+def failed_deliveries(session: Session, limit: int = 50) -> list[Delivery]:
+    query = select(Delivery).where(Delivery.status == DeliveryStatus.FAILED).order_by(Delivery.id.desc())
+    return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,81 @@
+"""Availability SLOs judged from probe runs, alerting on multiwindow, multi-burn-rate rules.
+
+A rule fires when the error ratio over both its long and its short window exceeds burn rate × error
+budget (SRE workbook, "Alerting on SLOs"; windows as in slok/sloth google-30d.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from trustops.catalog.models import Component
+from trustops.catalog.schema import AlertMapping
+from trustops.config import Policy
+from trustops.enums import ComponentStatus
+from trustops.monitor.health_models import Probe, ProbeRun
+from trustops.monitor.intake import apply_alert
+from trustops.monitor.signals import AlertSignal
+
+
+@dataclass(frozen=True)
+class BurnRule:
+    severity: str  # page | ticket
+    long: timedelta
+    short: timedelta
+    burn_rate: float
+
+
+RULES = (
+    BurnRule("page", timedelta(hours=1), timedelta(minutes=5), 14.4),
+    BurnRule("page", timedelta(hours=6), timedelta(minutes=30), 6.0),
+    BurnRule("ticket", timedelta(days=1), timedelta(hours=2), 3.0),
+    BurnRule("ticket", timedelta(days=3), timedelta(hours=6), 1.0),
+)
+STATUS = {"page": ComponentStatus.PARTIAL_OUTAGE, "ticket": ComponentStatus.DEGRADED_PERFORMANCE}
+
+
+def error_ratio(session: Session, component_id: str, since: datetime, now: datetime) -> float | None:
+    """Share of failed probe runs of the component in [since, now]; None without runs."""
+    total, bad = session.execute(
+        select(func.count(), func.sum(case((ProbeRun.ok.is_(False), 1), else_=0)))
+        .join(Probe, Probe.id == ProbeRun.probe_id)
+        .where(Probe.component_id == component_id, ProbeRun.at > since, ProbeRun.at <= now)
+    ).one()
+    return None if not total else float(bad or 0) / total
+
+
+def burning(session: Session, component_id: str, objective: float, now: datetime) -> dict[str, bool]:
+    """For each severity, whether any of its rules fires now."""
+    budget = 1 - objective / 100
+    result = {"page": False, "ticket": False}
+    for rule in RULES:
+        threshold = rule.burn_rate * budget
+        long = error_ratio(session, component_id, now - rule.long, now)
+        short = error_ratio(session, component_id, now - rule.short, now)
+        if long is not None and short is not None and long > threshold and short > threshold:
+            result[rule.severity] = True
+    return result
+
+
+def evaluate(session: Session, *, policy: Policy, mappings: Sequence[AlertMapping] = (), now: datetime) -> None:
+    """Raise or clear one SLO alert per component and severity (deduped like any alert)."""
+    for component in session.scalars(select(Component).where(Component.slo.is_not(None))):
+        assert component.slo is not None
+        objective = float(component.slo["objective"])
+        for severity, firing in burning(session, component.id, objective, now).items():
+            signal = AlertSignal(
+                source="slo",
+                key=f"{component.id}:{severity}",
+                firing=firing,
+                summary=f"{component.name} is burning its {objective}% availability budget too fast ({severity})",
+                labels={"slo": str(objective), "severity": severity},
+                started_at=now,
+                component_id=component.id,
+                status=STATUS[severity],
+            )
+            apply_alert(session, signal, policy=policy, mappings=mappings, now=now)
