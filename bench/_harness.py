@@ -50,7 +50,7 @@ def store(kind: str) -> Iterator[str]:
 
 
 @contextmanager
-def server(database_url: str, *, worker: bool = False, config: Path | None = None) -> Iterator[str]:
+def server(database_url: str, *, worker: bool = False, config: Path | None = None, processes: int = 1) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -58,7 +58,7 @@ def server(database_url: str, *, worker: bool = False, config: Path | None = Non
         "TRUSTOPS_SECRET_KEY": "bench-" * 8,
         "TRUSTOPS_WORKER": "true" if worker else "false",
     }
-    args = [sys.executable, "-m", "trustops", "serve", "--port", str(port)]
+    args = [sys.executable, "-m", "trustops", "serve", "--port", str(port), "--workers", str(processes)]
     if config is not None:
         args += ["--config", str(config)]
     with tempfile.TemporaryDirectory() as cwd:

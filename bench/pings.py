@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import median, server, store, wrk
+from _harness import WrkResult, median, server, store, wrk
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
@@ -35,14 +35,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--processes", type=int, default=1, help="trustops serve --workers")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/pings.py needs wrk: apt-get install wrk")
-    table = Table("store", "pings/s (median)", "p50 ms", "p99 ms", "2xx stored", "vs Healthchecks 250/s")
+    table = Table(
+        f"store ({args.processes} process{'es' if args.processes > 1 else ''})",
+        "pings/s (median)",
+        "p50 ms",
+        "p99 ms",
+        "2xx stored",
+        "vs Healthchecks 250/s",
+    )
     for kind in args.stores.split(","):
         rates, p50s, p99s, durable = [], [], [], True
         for _ in range(args.runs):
-            result, stored = run_once(kind, args.seconds, args.connections)
+            result, stored = run_once(kind, args.seconds, args.connections, args.processes)
             rates.append(result.per_second)
             p50s.append(result.p50_ms)
             p99s.append(result.p99_ms)
@@ -59,7 +67,7 @@ def main() -> None:
     Console().print(table)
 
 
-def run_once(kind: str, seconds: int, connections: int) -> tuple[object, int]:
+def run_once(kind: str, seconds: int, connections: int, processes: int) -> tuple[WrkResult, int]:
     with store(kind) as url, tempfile.TemporaryDirectory() as tmp:
         database = Database.from_url(url)
         with database.session() as session:
@@ -73,7 +81,7 @@ def run_once(kind: str, seconds: int, connections: int) -> tuple[object, int]:
             f"local uuids = {{{listed}}}\n"
             "request = function() return wrk.format('GET', '/ping/' .. uuids[math.random(#uuids)]) end\n"
         )
-        with server(url) as base:
+        with server(url, processes=processes) as base:
             result = wrk(base, script=script, seconds=seconds, connections=connections)
         with database.session() as session:
             stored = session.scalar(select(func.count()).select_from(Ping)) or 0

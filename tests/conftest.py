@@ -23,7 +23,7 @@ from trustops.db import Database, make_engine
 from trustops.web.app import create_app
 
 TEST_DATABASE_URL = os.environ.get("TRUSTOPS_TEST_DATABASE_URL", "sqlite://")
-TEST_SCHEMA = "trustops_test"
+TEST_SCHEMA = f"trustops_test_{os.getpid()}"  # one per run: concurrent runs on one server never collide
 ON_POSTGRES = not TEST_DATABASE_URL.startswith("sqlite")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -38,6 +38,8 @@ def engine() -> Iterator[Engine]:
     Database(engine).upgrade()
     yield engine
     engine.dispose()
+    if ON_POSTGRES:
+        _drop_schema()
 
 
 def _sqlite_engine() -> Engine:
@@ -59,6 +61,13 @@ def _postgres_engine() -> Engine:
         admin.dispose()
     separator = "&" if "?" in TEST_DATABASE_URL else "?"
     return make_engine(f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{TEST_SCHEMA}")
+
+
+def _drop_schema() -> None:
+    admin = make_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ migrations and tests run on both.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,14 @@ class Database:
     def __init__(self, engine: Engine, sessions: sessionmaker[Session] | None = None) -> None:
         self.engine = engine
         self.sessions = sessions or sessionmaker(engine, expire_on_commit=False)
+        self.write_sessions = sessions or self.sessions
+        self.write_lock: AbstractContextManager[object] = nullcontext()
+        if sessions is None and engine.dialect.name == "sqlite":
+            # SQLite has one writer at a time. Writers of this process queue on a lock rather than in
+            # SQLite's busy handler, which sleeps in growing steps; and each of their transactions takes
+            # the write lock at BEGIN, so a read-then-write never fails with "database is locked".
+            self.write_sessions = sessionmaker(engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False)
+            self.write_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -114,9 +123,8 @@ class Database:
 
     @contextmanager
     def writer(self) -> Iterator[Session]:
-        """A session for read-modify-write work: takes SQLite's write lock at once (no-op elsewhere)."""
-        with self.sessions() as session:
-            session.connection(execution_options={IMMEDIATE: True})
+        """A session for read-modify-write work; on SQLite it holds the write lock throughout."""
+        with self.write_lock, self.write_sessions() as session:
             try:
                 yield session
                 session.commit()

@@ -79,3 +79,22 @@ def test_a_slow_but_answering_component_is_degraded_not_down(session: Session) -
     for _ in range(3):
         record_outcome(session, p, SLOW, policy=Policy(), now=T0)
     assert list_incidents(session)[0].components[0].status is ComponentStatus.DEGRADED_PERFORMANCE
+
+
+def test_slo_burn_raises_and_clears_an_alert(session: Session) -> None:
+    from trustops.monitor.slo import burning, evaluate
+
+    make_component(session, "search", criticality="standard")  # no SLO: must be skipped, not crash
+    make_component(session, "checkout", checks=[HTTP], slo={"objective": 99.9})
+    sync_checks(session, now=T0)
+    p = session.scalars(select(Probe)).one()
+    for minute in range(60):  # one hour at 10 % failures: far above 14.4 × 0.1 % of the budget
+        session.add(ProbeRun(probe_id=p.id, at=T0 + timedelta(minutes=minute), ok=minute % 10 != 0))
+    now = T0 + timedelta(minutes=60)
+    assert burning(session, "checkout", 99.9, now) == {"page": True, "ticket": True}
+    evaluate(session, policy=Policy(), now=now)
+    [incident] = list_incidents(session)
+    assert incident.source == "slo"
+    # the short windows reset soon after recovery: the page clears first, the ticket later
+    assert burning(session, "checkout", 99.9, now + timedelta(minutes=30)) == {"page": False, "ticket": True}
+    assert burning(session, "checkout", 99.9, now + timedelta(hours=7)) == {"page": False, "ticket": False}

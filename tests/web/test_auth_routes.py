@@ -16,14 +16,14 @@ from trustops.web.app import api_routes
 
 PUBLIC_API = {
     ("GET", "/healthz"),
+    ("POST", "/api/{project_id}/envelope/"),  # authenticated by its Sentry key
+    ("POST", "/api/v1/ingest/sentry-webhook"),  # authenticated by its HMAC signature
     *((method, path) for method in ("GET", "POST") for path in ("/ping/{uuid}", "/ping/{uuid}/{action}")),
 }
 PUBLIC_PAGES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/docs"),
-    ("HEAD", "/ping/{uuid}"),
-    ("HEAD", "/ping/{uuid}/{action}"),
 }
 FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
 NON_ADMIN = [s for s in Scope if s is not Scope.ADMIN]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -8,6 +9,10 @@ import typer
 from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fastapi import FastAPI
+
     from trustops.catalog.schema import CatalogFile
     from trustops.config import Settings
     from trustops.db import Database
@@ -20,6 +25,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(8000, help="Port to bind."),
     config: Path | None = typer.Option(None, "--config", help="Catalog file (default: TRUSTOPS_CONFIG_PATH)."),
+    workers: int = typer.Option(1, min=1, help="Web processes; background work stays in this one."),
 ) -> None:
     """Run the control center. Refuses to start on an invalid catalog."""
     state: CliState = ctx.obj
@@ -28,7 +34,7 @@ def serve(
         settings = settings.model_copy(update={"config_path": config})
     catalog = load_config(settings, required=config is not None)
     prepare(state.database, catalog)
-    _run(settings, state.database, catalog, host, port)
+    _run(settings, state.database, catalog, host, port, workers)
 
 
 def worker(
@@ -69,7 +75,8 @@ def demo(
     state: CliState = ctx.obj
     if not database.startswith("sqlite"):
         raise InvalidInput(f"--database: the demo recreates its store, so it takes a SQLite URL, not {database!r}")
-    settings = state.settings.model_copy(update={"database_url": database})
+    url = f"http://127.0.0.1:{port}"
+    settings = state.settings.model_copy(update={"database_url": database, "base_url": url})
     _remove_sqlite_file(database)
     db = Database.from_url(database)
     db.upgrade()
@@ -79,14 +86,18 @@ def demo(
             session,
             secret=settings.secret(),
             now=clock.now(),
+            port=port,
             step=lambda label, units: progress.update(task, advance=units, description=f"Seeding {label}"),
         )
-    url = f"http://127.0.0.1:{port}"
     typer.echo(f"Demo ready: {url}  (log in as {login.username} / {login.password})")
     typer.echo(f"API token (admin scope): {login.token}")
     typer.echo(f"Try: curl -H 'Authorization: Bearer {login.token}' {url}/api/v1/incidents?state=open")
-    if not no_serve:
-        _run(settings, db, demo_catalog(), "127.0.0.1", port)
+    if no_serve:
+        return
+    from trustops.demo.shop import mount_on
+
+    # The demo shop, whose checkout the catalog probes and the Health page breaks and heals.
+    _run(settings, db, demo_catalog(port), "127.0.0.1", port, customize=mount_on)
 
 
 def load_config(settings: Settings, *, required: bool) -> CatalogFile:
@@ -130,7 +141,15 @@ def _require_current_schema(database: Database) -> None:
         )
 
 
-def _run(settings: Settings, database: Database, catalog: CatalogFile, host: str, port: int) -> None:
+def _run(
+    settings: Settings,
+    database: Database,
+    catalog: CatalogFile,
+    host: str,
+    port: int,
+    workers: int = 1,
+    customize: Callable[[FastAPI], object] | None = None,
+) -> None:
     import threading
 
     import uvicorn
@@ -138,13 +157,22 @@ def _run(settings: Settings, database: Database, catalog: CatalogFile, host: str
     from trustops.monitor.worker import Worker
     from trustops.web.app import create_app
 
-    app = create_app(settings, database=database, catalog=catalog)
     stop = threading.Event()
     if settings.worker:
         worker = Worker(database, settings, lambda: catalog)
         threading.Thread(target=worker.run, args=(stop,), name="trustops-worker", daemon=True).start()
+    # No access log: it would record every client address (our own data minimisation).
+    options = {"host": host, "port": port, "log_level": "info", "proxy_headers": False, "access_log": False}
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        if workers == 1:
+            app = create_app(settings, database=database, catalog=catalog)
+            if customize is not None:
+                customize(app)
+            uvicorn.run(app, **options)  # type: ignore[arg-type]
+        else:
+            os.environ["TRUSTOPS_CONFIG_PATH"] = str(settings.config_path.resolve())
+            os.environ["TRUSTOPS_DATABASE_URL"] = settings.database_url
+            uvicorn.run("trustops.web.asgi:app_from_environment", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     finally:
         stop.set()
 

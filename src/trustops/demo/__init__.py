@@ -1,4 +1,9 @@
-"""The demo scenario: Northwind Goods, an online shop with 90 days of history and customers in tiers."""
+"""The demo scenario: Northwind Goods, an online shop with 90 days of history and customers in tiers.
+
+Beside the history it sets up two live signals for the worker of ``trustops demo``: an http probe of the
+demo shop's checkout (:mod:`trustops.demo.shop`, which the dashboard can break and heal), and the
+order-mail job's heartbeat, already late when the demo starts and down about a minute later.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from trustops.accounts.models import Role, Scope
 from trustops.accounts.tokens import create_token
 from trustops.accounts.users import create_user
 from trustops.catalog.load import load_catalog
-from trustops.catalog.schema import CatalogFile
+from trustops.catalog.schema import CatalogFile, HttpCheck
 from trustops.catalog.service import sync_catalog
 from trustops.customers import Customer
-from trustops.enums import ComponentStatus, CustomerTier, IncidentState
+from trustops.demo.shop import health_url
+from trustops.enums import ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
+from trustops.monitor.health_models import Alert, Delivery, Heartbeat, Ping, Probe, ProbeRun
+from trustops.monitor.heartbeats import PingRequest, apply_ping
 from trustops.monitor.incidents import Change, open_incident, update_incident
+from trustops.monitor.models import EventKind, Incident, IncidentEvent
+from trustops.monitor.notify import compose
+from trustops.monitor.probing import sync_checks
 from trustops.privacy import pseudonymise
 
 CATALOG = Path(__file__).parent / "trustops.yaml"
 DEMO_USER = "admin"
 DEMO_PASSWORD = "trustops-demo"  # printed on start; the demo binds to 127.0.0.1 only
+DEFAULT_PORT = 8000
+PROBE_HISTORY = timedelta(hours=1)
+HEARTBEAT_DOWN_AFTER = timedelta(seconds=60)  # from seeding to the order-mail heartbeat going down
 
 # tier: (customers, lowest and highest annual value, longest tenure in days)
 TIERS = {
@@ -74,34 +89,51 @@ class DemoLogin:
     token: str
 
 
-def demo_catalog() -> CatalogFile:
-    return load_catalog(CATALOG)
+def demo_catalog(port: int = DEFAULT_PORT) -> CatalogFile:
+    """The packaged catalog, plus an http check on checkout against the demo shop served on ``port``."""
+    catalog = load_catalog(CATALOG)
+    checkout = next(c for c in catalog.components if c.id == "checkout")
+    spec = {"type": "http", "name": "checkout-api", "url": health_url(port), "interval": 10}
+    checkout.checks.append(HttpCheck.model_validate(spec))
+    return catalog
 
 
 def seed(
-    session: Session, *, secret: bytes, now: datetime, step: Callable[[str, int], None] | None = None
+    session: Session,
+    *,
+    secret: bytes,
+    now: datetime,
+    port: int = DEFAULT_PORT,
+    step: Callable[[str, int], None] | None = None,
 ) -> DemoLogin:
     """Fill an empty database with the demo scenario; ``step(label, units)`` reports progress."""
     report = step or (lambda _label, _units: None)
     rng = random.Random(2026)
-    sync_catalog(session, demo_catalog())
+    sync_catalog(session, demo_catalog(port))
+    sync_checks(session, now=now)
+    session.flush()
     report("catalog", 1)
     for tier, (count, low, high, tenure) in TIERS.items():
         session.add_all(_customers(rng, secret, now, tier, count, low, high, tenure))
         session.flush()
         report(f"{tier.value} customers", count)
+    past = {}
     for days_ago, hours, title, components, steps in HISTORY:
-        _past_incident(session, now, days_ago, hours, title, components, steps)
+        past[title] = _past_incident(session, now, days_ago, hours, title, components, steps)
         report("incident history", 1)
     _current_incident(session, now)
     report("incident history", 1)
+    _probe_history(session, now)
+    _heartbeat_history(session, now)
+    _lost_signals(session, now, past["Card payments declined"])
+    report("health signals", 1)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
 
 
 def total_steps() -> int:
-    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1
+    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1 + 1
 
 
 def _customers(
@@ -141,7 +173,7 @@ def _past_incident(
     title: str,
     components: dict[str, ComponentStatus],
     steps: list[tuple[IncidentState, int, str]],
-) -> None:
+) -> Incident:
     start = (now - timedelta(days=days_ago)).replace(minute=12, second=0, microsecond=0)
     detected = start + timedelta(minutes=4)
     incident = open_incident(
@@ -171,6 +203,7 @@ def _past_incident(
         actor="demo",
         now=start + timedelta(hours=hours),
     )
+    return incident
 
 
 def _current_incident(session: Session, now: datetime) -> None:
@@ -193,4 +226,67 @@ def _current_incident(session: Session, now: datetime) -> None:
         ),
         actor="demo",
         now=start + timedelta(minutes=21),
+    )
+
+
+def _probe_history(session: Session, now: datetime) -> None:
+    """An hour of good runs of the checkout probe; its next run is the worker's, once the shop serves."""
+    rng = random.Random(7)
+    probe = session.scalars(select(Probe).where(Probe.component_id == "checkout")).one()
+    every = timedelta(seconds=probe.interval)
+    count = int(PROBE_HISTORY / every)
+    times = [now - n * every for n in range(count, 0, -1)]
+    millis = [round(rng.uniform(12, 40), 1) for _ in times]
+    runs = [
+        {"probe_id": probe.id, "at": at, "ok": True, "response_ms": ms} for at, ms in zip(times, millis, strict=True)
+    ]
+    session.execute(insert(ProbeRun), runs)
+    probe.status, probe.successes, probe.failures = ProbeStatus.UP, count, 0
+    probe.last_run_at, probe.last_response_ms, probe.next_run_at = times[-1], millis[-1], now + every
+
+
+def _heartbeat_history(session: Session, now: datetime) -> None:
+    """Two hours of pings from the order-mail job, then silence: late now, down a minute from now."""
+    heartbeat = session.scalars(select(Heartbeat).where(Heartbeat.component_id == "order-emails")).one()
+    period = timedelta(seconds=heartbeat.period or 0)
+    last = now - period - timedelta(seconds=heartbeat.grace) + HEARTBEAT_DOWN_AFTER
+    for n in range(24, -1, -1):
+        ping = PingRequest(heartbeat.uuid, "success", last - n * period, method="POST", user_agent="curl/8.5.0")
+        row, _flip = apply_ping(heartbeat, ping)
+        session.add(Ping(**row))
+
+
+def _lost_signals(session: Session, now: datetime, incident: Incident) -> None:
+    """What the health page must never hide: a notification that could not be sent, an unmapped alert."""
+    opened = session.scalars(
+        select(IncidentEvent).where(IncidentEvent.incident_id == incident.id, IncidentEvent.kind == EventKind.OPENED)
+    ).one()
+    message = compose(incident, opened)
+    session.add(
+        Delivery(
+            incident_id=incident.id,
+            event_id=opened.id,
+            route="ops-pager",
+            subject=message.subject,
+            body=message.body,
+            status=DeliveryStatus.FAILED,
+            attempts=7,
+            next_attempt_at=opened.at + timedelta(hours=1),
+            last_error="webhook answered 410 Gone: the endpoint no longer exists",
+            created_at=opened.at,
+        )
+    )
+    session.add(
+        Alert(
+            source="alertmanager",
+            key="3f9c2a71d0b4e8a5",
+            component_id=None,
+            firing=True,
+            summary="DiskWillFillIn4Hours: /var/lib/postgresql on db-replica-2",
+            severity="warning",
+            labels={"alertname": "DiskWillFillIn4Hours", "instance": "db-replica-2:9100", "job": "node"},
+            deliveries=6,
+            started_at=now - timedelta(minutes=25),
+            last_seen_at=now - timedelta(minutes=1),
+        )
     )

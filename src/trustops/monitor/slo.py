@@ -64,7 +64,8 @@ def burning(session: Session, component_id: str, objective: float, now: datetime
 
 def evaluate(session: Session, *, policy: Policy, mappings: Sequence[AlertMapping] = (), now: datetime) -> None:
     """Raise or clear one SLO alert per component and severity (deduped like any alert)."""
-    for component in session.scalars(select(Component).where(Component.slo.is_not(None))):
+    # Filtered here, not in SQL: a JSON column holds JSON null, which `IS NOT NULL` lets through.
+    for component in [c for c in session.scalars(select(Component)) if c.slo]:
         assert component.slo is not None
         objective = float(component.slo["objective"])
         for severity, firing in burning(session, component.id, objective, now).items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from trustops import __version__
@@ -25,7 +26,8 @@ from trustops.monitor.pingwriter import PingWriter
 from trustops.web import errors
 from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
-from trustops.web.routes import components, dashboard, heartbeats, incidents, pings, system
+from trustops.web.pinglane import OPENAPI_PATHS, PingLane
+from trustops.web.routes import components, dashboard, heartbeats, incidents, ingest, system
 from trustops.web.templating import STATIC_DIR
 
 DESCRIPTION = """\
@@ -56,7 +58,6 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.state.metrics = AppMetrics(database)
     app.state.ping_writer = writer
 
-    app.middleware("http")(app.state.metrics.middleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_derive(settings.secret(), "session"),
@@ -65,8 +66,11 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         same_site="lax",
         https_only=settings.cookie_secure,
     )
+    app.add_middleware(_Wrap, wrap=app.state.metrics.middleware)
+    # Outermost: pings never pay for sessions, routing or per-request metrics labels.
+    app.add_middleware(PingLane, writer=writer, body_limit=settings.ping_body_limit, counter=app.state.metrics.pings)
     errors.install(app)
-    for module in (system, components, incidents, heartbeats, pings, dashboard):
+    for module in (system, components, incidents, heartbeats, ingest, dashboard):
         app.include_router(module.router)
     # Swagger UI's assets come from an installed package: /docs must work with no internet.
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
@@ -74,6 +78,16 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.get("/docs", include_in_schema=False)(_swagger_ui)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+class _Wrap:
+    """Adapts a function ``ASGIApp -> ASGIApp`` to Starlette's middleware list."""
+
+    def __init__(self, app: ASGIApp, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        self.app = wrap(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 def _swagger_ui() -> HTMLResponse:
@@ -111,6 +125,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    schema["paths"].update(OPENAPI_PATHS)
     for route in api_routes(app):
         if not route.include_in_schema:
             continue

@@ -17,6 +17,8 @@ from trustops.accounts.tokens import authenticate, grants
 from trustops.config import Policy, Settings
 from trustops.db import Database
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class AuthError(Exception):
     def __init__(self, status_code: int, message: str) -> None:
@@ -45,7 +47,14 @@ def get_policy(request: Request) -> Policy:
 
 def get_session(request: Request) -> Iterator[Session]:
     database: Database = request.app.state.database
-    with database.sessions() as session:
+    if request.method in SAFE_METHODS:
+        with database.sessions() as session:
+            yield session
+        return
+    # Write requests take SQLite's write lock at BEGIN, so a read-then-write never fails with "database is
+    # locked". No process lock here: FastAPI runs this generator's exit in the same thread pool that the
+    # waiting requests would fill.
+    with database.write_sessions() as session:
         yield session
 
 

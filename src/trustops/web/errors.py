@@ -12,12 +12,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from trustops.errors import Conflict, InvalidInput, NotFound, TrustopsError
+from trustops.monitor.sources import PayloadTooLarge, UnsupportedEncoding
 from trustops.web.deps import AuthError, Forbidden, LoginRequired
 
 log = logging.getLogger("trustops.web")
 
 # One code per kind of failure; 422 is always "invalid", whether the shape or the meaning is wrong.
-CODES: dict[type[TrustopsError], str] = {NotFound: "not_found", Conflict: "conflict", InvalidInput: "invalid"}
+CODES: dict[type[TrustopsError], str] = {
+    NotFound: "not_found",
+    Conflict: "conflict",
+    InvalidInput: "invalid",
+    PayloadTooLarge: "too_large",
+    UnsupportedEncoding: "unsupported_encoding",
+}
 
 
 def error(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> JSONResponse:

@@ -29,6 +29,12 @@ class ErrorReport(BaseModel):
     occurred_at: AwareDatetime = Field(description="When the user saw it, with a timezone offset.")
     kind: str = Field("error", min_length=1, max_length=32, pattern=r"^[a-z_]+$")
     message: str | None = Field(None, description="Accepted and never stored.")
+    event_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Your id for this error; a retried report with it is stored once.",
+    )
 
     def to_event(self) -> ErrorEvent:
         return ErrorEvent(
@@ -37,6 +43,7 @@ class ErrorReport(BaseModel):
             kind=self.kind,
             user_id=self.user_id,
             component_id=self.component,
+            event_id=self.event_id,
         )
 
 

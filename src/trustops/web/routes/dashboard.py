@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,14 +16,19 @@ from trustops.catalog.service import list_components
 from trustops.config import Policy
 from trustops.customers import tier_summary
 from trustops.enums import ComponentStatus, IncidentState, Visibility
-from trustops.errors import TrustopsError
-from trustops.monitor import incidents
-from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, require_role, verify_csrf
+from trustops.errors import NotFound, TrustopsError
+from trustops.monitor import incidents, notify, uptime
+from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, SettingsDep, require_role, verify_csrf
+from trustops.web.routes.heartbeats import ping_url
 from trustops.web.templating import render
+
+if TYPE_CHECKING:
+    from trustops.demo.shop import DemoShop
 
 router = APIRouter(include_in_schema=False)
 Csrf = Depends(verify_csrf)
 Responder = require_role(Role.IT, Role.COMMS)
+Breaker = require_role(Role.IT)
 
 
 @router.get("/login")
@@ -72,9 +78,36 @@ def overview(request: Request, user: CurrentUser, session: SessionDep) -> Respon
 
 
 @router.get("/health")
-def health(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    statuses = incidents.component_statuses(session)
-    return render(request, "health.html", user=user, components=list_components(session), statuses=statuses)
+def health(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, now: ClockDep) -> Response:
+    return render(
+        request,
+        "health.html",
+        user=user,
+        now=now,
+        board=uptime.health_board(session, now=now),
+        percent=uptime.percent,
+        failed_deliveries=notify.failed_deliveries(session),
+        ping_url=partial(ping_url, settings.base_url),
+        shop=_demo_shop(request),
+        may_break=user.role in (Role.IT, Role.ADMIN),
+    )
+
+
+@router.post("/health/demo-shop/{action}", dependencies=[Csrf])
+def demo_shop_switch(
+    request: Request, action: Literal["break", "heal"], _user: Annotated[CurrentUser, Breaker]
+) -> Response:
+    """The demo's "Break checkout" and "Heal checkout" buttons."""
+    shop = _demo_shop(request)
+    if shop is None:
+        raise NotFound("the demo shop runs only under `trustops demo`")
+    shop.broken = action == "break"
+    return RedirectResponse("/health", status_code=303)
+
+
+def _demo_shop(request: Request) -> DemoShop | None:
+    shop: DemoShop | None = getattr(request.app.state, "demo_shop", None)
+    return shop
 
 
 @router.get("/incidents")
