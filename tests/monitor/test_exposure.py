@@ -224,3 +224,38 @@ def test_users_hit_finds_a_users_recent_errors_by_their_id(session: Session) -> 
     assert users_hit(session, "u-42", secret=b"another-installation", since=T0 - timedelta(days=30), now=T0) == []
     assert users_hit(session, "nobody", secret=SECRET, since=T0 - timedelta(days=30), now=T0) == []
     assert session.scalar(select(func.count()).select_from(Exposure)) == 3
+
+
+def test_a_wide_blast_radius_raises_the_impact_to_critical_and_says_why(session: Session) -> None:
+    from trustops.enums import Impact
+    from trustops.monitor.exposure import escalate
+    from trustops.monitor.incidents import timeline
+
+    seed_shop(session)
+    make_component(session, "images", criticality="standard")
+    incident = make_incident(session, {"checkout": ComponentStatus.DEGRADED_PERFORMANCE}, now=T0, impact=Impact.MINOR)
+    assert escalate(session, incident, policy=POLICY, now=T0 + timedelta(minutes=30)) is Impact.CRITICAL
+    assert incident.impact is Impact.CRITICAL
+    decision = [e for e in timeline(session, incident.id) if e.kind.value == "decision"][-1]
+    assert decision.message == "Impact raised to critical: 57.1% of active customers hit (threshold 5%)."
+    assert escalate(session, incident, policy=POLICY, now=T0 + timedelta(minutes=31)) is None  # once only
+
+
+def test_one_enterprise_user_among_few_raises_the_impact_to_major(session: Session) -> None:
+    from trustops.enums import Impact
+    from trustops.monitor.exposure import escalate
+
+    seed_shop(session)
+    incident = make_incident(session, {"checkout": ComponentStatus.DEGRADED_PERFORMANCE}, now=T0, impact=Impact.MINOR)
+    policy = Policy(status_page_user_share=0.9, targeted_user_share=0.01)
+    assert escalate(session, incident, policy=policy, now=T0 + timedelta(minutes=30)) is Impact.MAJOR
+
+
+def test_an_incident_nobody_saw_keeps_its_impact(session: Session) -> None:
+    from trustops.enums import Impact
+    from trustops.monitor.exposure import escalate
+
+    make_component(session, "search", criticality="standard")
+    incident = make_incident(session, {"search": ComponentStatus.DEGRADED_PERFORMANCE}, now=T0)
+    assert escalate(session, incident, policy=POLICY, now=T0 + timedelta(minutes=30)) is None
+    assert incident.impact is Impact.MINOR

@@ -25,12 +25,14 @@ from trustops.catalog.service import sync_catalog
 from trustops.customers import Customer
 from trustops.demo.shop import health_url
 from trustops.enums import ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
+from trustops.monitor.exposure import record_errors
 from trustops.monitor.health_models import Alert, Delivery, Heartbeat, Ping, Probe, ProbeRun
 from trustops.monitor.heartbeats import PingRequest, apply_ping
 from trustops.monitor.incidents import Change, open_incident, update_incident
 from trustops.monitor.models import EventKind, Incident, IncidentEvent
 from trustops.monitor.notify import compose
 from trustops.monitor.probing import sync_checks
+from trustops.monitor.signals import ErrorEvent
 from trustops.privacy import pseudonymise
 
 CATALOG = Path(__file__).parent / "trustops.yaml"
@@ -120,8 +122,9 @@ def seed(
     past = {}
     for days_ago, hours, title, components, steps in HISTORY:
         past[title] = _past_incident(session, now, days_ago, hours, title, components, steps)
+        _exposures(session, rng, secret, past[title], now)
         report("incident history", 1)
-    _current_incident(session, now)
+    _exposures(session, rng, secret, _current_incident(session, now), now)
     report("incident history", 1)
     _probe_history(session, now)
     _heartbeat_history(session, now)
@@ -130,6 +133,27 @@ def seed(
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
+
+
+# Share of each tier's customers who saw an error during an incident, by its worst component status:
+# big outages reach many; small glitches a few, sometimes including a key account.
+EXPOSED_SHARE = {"major_outage": 0.08, "partial_outage": 0.03, "degraded_performance": 0.01}
+
+
+def _exposures(session: Session, rng: random.Random, secret: bytes, incident: Incident, now: datetime) -> None:
+    """Error events of customers during the incident, as Sentry or the errors API would report them."""
+    end = incident.resolved_at or now
+    statuses = [e.data.get("to") for e in incident.events if e.kind is EventKind.COMPONENT_STATUS]
+    share = max((EXPOSED_SHARE.get(str(s), 0.0) for s in statuses), default=0.0)
+    events = []
+    for tier, (count, *_rest) in TIERS.items():
+        for n in rng.sample(range(count), k=max(1, round(count * share))):
+            at = incident.started_at + (end - incident.started_at) * rng.random()
+            component = rng.choice([c.component_id for c in incident.components])
+            events.append(
+                ErrorEvent(source="demo", occurred_at=at, user_id=f"{tier.value}-{n:05d}", component_id=component)
+            )
+    record_errors(session, events, secret=secret, strict=True, now=now)
 
 
 def total_steps() -> int:
@@ -206,7 +230,7 @@ def _past_incident(
     return incident
 
 
-def _current_incident(session: Session, now: datetime) -> None:
+def _current_incident(session: Session, now: datetime) -> Incident:
     start = now - timedelta(minutes=38)
     incident = open_incident(
         session,
@@ -227,6 +251,7 @@ def _current_incident(session: Session, now: datetime) -> None:
         actor="demo",
         now=start + timedelta(minutes=21),
     )
+    return incident
 
 
 def _probe_history(session: Session, now: datetime) -> None:

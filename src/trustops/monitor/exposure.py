@@ -21,11 +21,12 @@ from trustops.catalog.models import Component
 from trustops.catalog.schema import AlertMapping
 from trustops.config import Policy
 from trustops.customers import Customer
-from trustops.enums import CustomerTier
+from trustops.enums import CustomerTier, Impact
 from trustops.errors import InvalidInput
 from trustops.monitor.health_models import Exposure
+from trustops.monitor.incidents import Change, list_incidents, record_event, update_incident
 from trustops.monitor.intake import map_component
-from trustops.monitor.models import Incident, IncidentComponent
+from trustops.monitor.models import EventKind, Incident, IncidentComponent
 from trustops.monitor.signals import ErrorEvent
 from trustops.privacy import pseudonymise
 
@@ -212,3 +213,38 @@ def users_hit(session: Session, user_id: str, *, secret: bytes, since: datetime,
         .order_by(Exposure.at, Exposure.id)
     )
     return list(session.scalars(query))
+
+
+def escalate(session: Session, incident: Incident, *, policy: Policy, now: datetime) -> Impact | None:
+    """Raise an open incident's impact to what its blast radius says; returns the new impact, if raised.
+
+    At least ``status_page_user_share`` of active customers hit is SEV-1 (critical); any enterprise
+    account hit is at least SEV-2 (major), however few users (rules.md §1). Never lowers an impact:
+    only a person does that.
+    """
+    radius = blast_radius(session, incident, policy=policy, now=now)
+    enterprise = next((t.affected for t in radius.by_tier if t.tier == CustomerTier.ENTERPRISE.value), 0)
+    if radius.affected and radius.share >= policy.status_page_user_share:
+        wanted, why = (
+            Impact.CRITICAL,
+            f"{radius.share:.1%} of active customers hit (threshold {policy.status_page_user_share:.0%})",
+        )
+    elif enterprise:
+        wanted, why = Impact.MAJOR, f"{enterprise} enterprise account user(s) hit"
+    else:
+        return None
+    if wanted.rank <= incident.impact.rank:
+        return None
+    record_event(session, incident, EventKind.DECISION, "blast-radius", now, f"Impact raised to {wanted.value}: {why}.")
+    update_incident(session, incident.id, Change(impact=wanted), actor="blast-radius", now=now)
+    return wanted
+
+
+def escalate_open(session: Session, *, policy: Policy, now: datetime) -> dict[int, Impact]:
+    """Run :func:`escalate` over every open incident; returns the incidents raised."""
+    raised = {}
+    for incident in list_incidents(session, open_only=True, limit=500):
+        impact = escalate(session, incident, policy=policy, now=now)
+        if impact is not None:
+            raised[incident.id] = impact
+    return raised

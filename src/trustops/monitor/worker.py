@@ -23,7 +23,7 @@ from trustops import clock
 from trustops.catalog.schema import CatalogFile
 from trustops.config import Settings
 from trustops.db import Database
-from trustops.monitor import heartbeats, notify, probing, slo
+from trustops.monitor import exposure, heartbeats, notify, probing, slo
 from trustops.monitor.health_models import Exposure, Lease, Ping, Probe, ProbeRun
 from trustops.monitor.probes import ProbeOutcome, run_probe
 
@@ -62,7 +62,7 @@ class Worker:
         self.send, self.probe = send, probe
         self._pool = ThreadPoolExecutor(probe_threads, thread_name_prefix="trustops-probe")
         self._sweep, self._notify = Every(0.5), Every(1.0)
-        self._slo, self._retention = Every(60.0), Every(3600.0)
+        self._slo, self._retention, self._radius = Every(60.0), Every(3600.0), Every(30.0)
 
     def run(self, stop: threading.Event, tick: float = 0.2) -> None:
         log.info("worker %s started", self.name)
@@ -80,6 +80,8 @@ class Worker:
         self.start_probes(now)
         if self._notify.due(now):
             self.deliver(now)
+        if self._radius.due(now) and self.lease("blast-radius", now, timedelta(seconds=60)):
+            self.escalate(now)
         if self._slo.due(now) and self.lease("slo", now, timedelta(seconds=90)):
             self.evaluate_slos(now)
         if self._retention.due(now) and self.lease("retention", now, timedelta(minutes=30)):
@@ -115,6 +117,10 @@ class Worker:
                 notify.attempt(session, delivery, self.settings, self.send, now=clock.now())
                 session.commit()
         return len(claimed)
+
+    def escalate(self, now: datetime) -> None:
+        with self.database.writer() as session:
+            exposure.escalate_open(session, policy=self.catalog().policy, now=now)
 
     def evaluate_slos(self, now: datetime) -> None:
         catalog = self.catalog()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from trustops import clock
 from trustops.accounts.models import Role
 from trustops.accounts.users import check_password
 from trustops.catalog.service import list_components
@@ -18,6 +19,7 @@ from trustops.customers import tier_summary
 from trustops.enums import ComponentStatus, IncidentState, Visibility
 from trustops.errors import NotFound, TrustopsError
 from trustops.monitor import incidents, notify, uptime
+from trustops.monitor.exposure import blast_radius
 from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, SettingsDep, require_role, verify_csrf
 from trustops.web.routes.heartbeats import ping_url
 from trustops.web.templating import render
@@ -185,6 +187,7 @@ def incident_detail(
         components=components,
         public=public,
         due=incidents.next_update_due(incident, public, policy),
+        radius=blast_radius(session, incident, policy=policy, now=clock.now()),
         states=list(IncidentState),
         error=error,
     )
