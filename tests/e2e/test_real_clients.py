@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,12 +21,12 @@ from typing import TypeVar
 import httpx
 import pytest
 import sentry_sdk
-import uvicorn
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_component
+from tests.servers import live_server
 from trustops.accounts.models import Scope
 from trustops.accounts.tokens import create_token
 from trustops.catalog.schema import CatalogFile
@@ -69,28 +68,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         config_path=tmp_path / "trustops.yaml",
     )
     app = create_app(settings, database=database, catalog=CatalogFile())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            uv.should_exit = True
-            sock.close()
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", port, database, token)
+        with live_server(app) as port:
+            yield Server(f"http://127.0.0.1:{port}", port, database, token)
     finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         database.dispose()
-    assert not thread.is_alive(), "the uvicorn server did not stop"
 
 
 def wait_for(database: Database, probe: Callable[[Session], T | None], what: str, timeout: float = WAIT_S) -> T:

@@ -11,17 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, make_component, make_incident, make_user
+from tests.servers import live_server
 from trustops.accounts.models import Role, User
 from trustops.catalog.schema import CatalogFile
 from trustops.config import Settings
@@ -80,29 +77,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     app = create_app(settings, database=database, catalog=CatalogFile())
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # log_config=None leaves the process's logging set-up alone; uvicorn's errors still reach pytest.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", log_config=None)
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            uv.should_exit = True
-            sock.close()
-            pytest.fail("the uvicorn server did not start")
-        time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", database)
+        with live_server(app) as port:
+            yield Server(f"http://127.0.0.1:{port}", database)
     finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         database.dispose()
-    assert not thread.is_alive(), "the uvicorn server did not stop"
 
 
 @pytest.fixture(scope="module")
