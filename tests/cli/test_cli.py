@@ -119,7 +119,7 @@ def test_config_check_accepts_a_valid_file(tmp_path: Path, cli_state: CliState) 
     path.write_text("components:\n  - id: login\n    name: Login\n")
     result = run(cli_state, "config", "check", str(path))
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"{path}: OK (1 components, 0 checks)"
+    assert result.stdout.strip() == f"{path}: OK (1 component, 0 checks)"
 
 
 def test_config_check_prints_one_line_per_problem_and_fails(tmp_path: Path, cli_state: CliState) -> None:

@@ -89,5 +89,5 @@ def test_the_packaged_catalog_stays_valid_without_a_port() -> None:
     result = CliRunner().invoke(cli, ["config", "check", str(CATALOG)], obj=CliState(settings))
 
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{CATALOG}: OK (9 components, 1 checks)"
+    assert result.stdout.strip() == f"{CATALOG}: OK (9 components, 1 check)"
     assert [check.type for c in demo_catalog(9000).components for check in c.checks] == ["http", "heartbeat"]

@@ -136,3 +136,23 @@ def test_a_paused_heartbeat_is_never_swept(session: Session) -> None:
     hb.status, hb.alert_after = HeartbeatStatus.PAUSED, None
     session.commit()
     assert sweep(session, policy=Policy(), now=T0 + timedelta(days=3)) == []
+
+
+def test_a_nonzero_exit_ends_the_run_whatever_its_rid(session: Session) -> None:
+    hb = hourly(session)
+    ping(hb, "start", rid="6f1f7f9e-25c6-4ba1-9d4b-0c2b6e0f0c01")
+    ping(hb, "success", at=T0 + timedelta(seconds=5), exit_status=1, rid="0a0a0a0a-25c6-4ba1-9d4b-0c2b6e0f0c02")
+    assert hb.last_start_at is None and hb.status is HeartbeatStatus.DOWN
+
+
+def test_a_heartbeat_dropped_from_the_catalog_is_paused(session: Session) -> None:
+    from trustops.catalog.models import Component
+    from trustops.monitor.probing import sync_checks
+
+    make_component(session, "order-emails", checks=[{"type": "heartbeat", "period": 3600, "grace": 600}])
+    sync_checks(session, now=T0)
+    component = session.get(Component, "order-emails")
+    assert component is not None
+    component.checks = []
+    sync_checks(session, now=T0)
+    assert session.scalar(select(Heartbeat.status)) is HeartbeatStatus.PAUSED

@@ -90,14 +90,29 @@ def test_updates_record_state_changes_messages_and_component_changes(session: Se
         "state_changed",
         "update",
         "component_status",
-        "impact_changed",
     ]
     assert events[2].data == {"from": "investigating", "to": "identified"}
     assert events[2].message == "A bad deploy."
     assert events[3].state is IncidentState.IDENTIFIED
     assert events[4].data == {"component": "checkout", "from": "major_outage", "to": "degraded_performance"}
-    assert events[5].data == {"from": "critical", "to": "major"}
     assert get_incident(session, incident.id).updated_at == T0 + timedelta(minutes=30)
+
+
+def test_derived_impact_only_rises_and_a_person_lowers_it_explicitly(session: Session) -> None:
+    incident = make_incident(session, {"checkout": ComponentStatus.DEGRADED_PERFORMANCE}, now=T0)
+    assert incident.impact is Impact.MAJOR
+    update_incident(session, incident.id, Change(components={"checkout": ComponentStatus.MAJOR_OUTAGE}), actor="a")
+    assert incident.impact is Impact.CRITICAL
+    update_incident(
+        session, incident.id, Change(components={"checkout": ComponentStatus.DEGRADED_PERFORMANCE}), actor="a"
+    )
+    assert incident.impact is Impact.CRITICAL  # what customers were told stays until a person says otherwise
+    update_incident(session, incident.id, Change(impact=Impact.MINOR), actor="a")
+    assert incident.impact is Impact.MINOR
+    assert [e.data for e in timeline(session, incident.id) if e.kind.value == "impact_changed"] == [
+        {"from": "major", "to": "critical"},
+        {"from": "critical", "to": "minor"},
+    ]
 
 
 def test_resolving_returns_components_to_operational_and_keeps_the_impact(session: Session) -> None:

@@ -125,3 +125,17 @@ def test_apprise_urls_take_secrets_from_the_environment(monkeypatch: pytest.Monk
     assert expand("slack://${SLACK_TOKEN}") == "slack://T1/B2/C3"
     with pytest.raises(ChannelError, match="MISSING_VAR"):
         expand("slack://${MISSING_VAR}")
+
+
+def test_an_smtp_server_without_starttls_is_refused_when_tls_was_asked_for(
+    session: Session, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    settings = Settings(_env_file=None, secret_key="s" * 40, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=True)  # type: ignore[call-arg]
+    routes(session, NotificationRoute(name="oncall", email="oncall@shop.example"))
+    make_incident(session, now=T0)
+    [delivery] = claim_due(session, "w1", now=T0)
+    attempt(session, delivery, settings, send_through_channel, now=T0)
+    assert delivery.status is DeliveryStatus.FAILED
+    assert "offers no STARTTLS" in (delivery.last_error or "")
+    assert inbox.messages == []

@@ -98,3 +98,10 @@ def test_slo_burn_raises_and_clears_an_alert(session: Session) -> None:
     # the short windows reset soon after recovery: the page clears first, the ticket later
     assert burning(session, "checkout", 99.9, now + timedelta(minutes=30)) == {"page": False, "ticket": True}
     assert burning(session, "checkout", 99.9, now + timedelta(hours=7)) == {"page": False, "ticket": False}
+
+
+def test_a_28_day_slo_window_burns_at_sloths_rates() -> None:
+    from trustops.monitor.slo import RULES
+
+    assert [round(rule.burn_rate(30), 2) for rule in RULES] == [14.4, 6.0, 3.0, 1.0]
+    assert [round(rule.burn_rate(28), 2) for rule in RULES] == [13.44, 5.6, 2.8, 0.93]

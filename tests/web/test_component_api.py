@@ -78,3 +78,19 @@ def test_a_component_in_use_cannot_be_deleted(client: TestClient, session: Sessi
     session.expire_all()
     assert session.get(Component, "search") is None
     assert session.get(Component, "checkout") is not None
+
+
+def test_a_component_with_a_heartbeat_is_not_deleted_but_refused(client: TestClient, session: Session) -> None:
+    from trustops import clock
+    from trustops.monitor.heartbeats import create_heartbeat
+
+    make_component(session, "order-emails")
+    create_heartbeat(session, name="mails", period=3600, grace=600, component_id="order-emails", now=clock.now())
+    admin = auth(make_token(session, Scope.ADMIN))
+    session.commit()
+    refused = client.delete("/api/v1/components/order-emails", headers=admin)
+    assert refused.status_code == 409
+    assert (
+        refused.json()["error"]["message"]
+        == "component 'order-emails' is referenced by 1 heartbeat(s); it cannot be deleted"
+    )

@@ -111,3 +111,11 @@ def test_the_heartbeat_api_creates_lists_and_pauses(client: TestClient, session:
     bad = client.post("/api/v1/heartbeats", json={**body, "tz": "Mars/Base"}, headers=token)
     assert bad.status_code == 422
     assert bad.json()["error"] == {"code": "invalid", "message": "tz: not a known IANA time zone", "field": "tz"}
+
+
+def test_a_trailing_slash_is_accepted_like_healthchecks(
+    client: TestClient, heartbeat: Heartbeat, session: Session
+) -> None:
+    assert client.get(f"/ping/{heartbeat.uuid}/").text == "OK"
+    assert client.get(f"/ping/{heartbeat.uuid}/start/").text == "OK"
+    assert [p.kind for p in pings(session)] == ["success", "start"]

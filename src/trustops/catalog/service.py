@@ -55,15 +55,22 @@ def sync_catalog(session: Session, catalog: CatalogFile) -> list[Component]:
 
 
 def delete_component(session: Session, component_id: str) -> None:
+    """Delete a component nothing refers to; a 409 names what still does."""
+    from trustops.monitor.health_models import Alert, Exposure, Heartbeat
     from trustops.monitor.models import IncidentComponent
 
     component = get_component(session, component_id)
-    used = session.scalar(
-        select(func.count()).select_from(IncidentComponent).where(IncidentComponent.component_id == component_id)
-    )
-    if used:
-        raise Conflict(
-            f"component {component_id!r} is referenced by {used} incident(s); it cannot be deleted",
-            field="component",
-        )
+    references = [
+        (IncidentComponent, "incident(s)"),
+        (Heartbeat, "heartbeat(s)"),
+        (Alert, "alert(s)"),
+        (Exposure, "exposure(s)"),
+    ]
+    for table, what in references:
+        column = table.__table__.c.component_id
+        used = session.scalar(select(func.count()).select_from(table).where(column == component_id))
+        if used:
+            raise Conflict(
+                f"component {component_id!r} is referenced by {used} {what}; it cannot be deleted", field="component"
+            )
     session.delete(component)

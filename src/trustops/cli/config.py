@@ -27,4 +27,5 @@ def check(
             typer.echo(str(problem), err=True)
         raise typer.Exit(1) from None
     checks = sum(len(c.checks) for c in catalog.components)
-    typer.echo(f"{file}: OK ({len(catalog.components)} components, {checks} checks)")
+    components = len(catalog.components)
+    typer.echo(f"{file}: OK ({components} component{'s' * (components != 1)}, {checks} check{'s' * (checks != 1)})")

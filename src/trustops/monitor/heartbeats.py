@@ -178,7 +178,7 @@ def apply_ping(heartbeat: AnyHeartbeat, ping: PingRequest) -> tuple[dict[str, An
     if kind == "start":
         heartbeat.last_start_at, heartbeat.last_start_rid = ping.at, ping.rid
     elif kind in ("success", "fail"):
-        _finish_run(heartbeat, ping)
+        _finish_run(heartbeat, ping, kind)
         heartbeat.last_ping_at = ping.at
         heartbeat.last_exit_status = ping.exit_status
         heartbeat.status = HeartbeatStatus.UP if kind == "success" else HeartbeatStatus.DOWN
@@ -198,11 +198,11 @@ def apply_ping(heartbeat: AnyHeartbeat, ping: PingRequest) -> tuple[dict[str, An
     return row, _flip(before, heartbeat.status)
 
 
-def _finish_run(heartbeat: AnyHeartbeat, ping: PingRequest) -> None:
+def _finish_run(heartbeat: AnyHeartbeat, ping: PingRequest, kind: str) -> None:
     # hc: a success with the start's rid (or any success without rid) measures the run; a fail always ends it.
     if heartbeat.last_start_at is not None and (ping.rid is None or ping.rid == heartbeat.last_start_rid):
         heartbeat.last_duration = (ping.at - heartbeat.last_start_at).total_seconds()
-    if ping.rid is None or ping.rid == heartbeat.last_start_rid or ping.kind == "fail":
+    if ping.rid is None or ping.rid == heartbeat.last_start_rid or kind == "fail":
         heartbeat.last_start_at, heartbeat.last_start_rid = None, None
 
 

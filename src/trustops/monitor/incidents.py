@@ -245,6 +245,8 @@ def _change_impact(session: Session, incident: Incident, change: Change, actor: 
     elif change.components is not None:
         known = _components(session, {c.component_id: c.status for c in incident.components})
         impact = derive_impact({known[c.component_id]: c.status for c in incident.components})
+        if impact.rank < incident.impact.rank:
+            return  # derived impact only rises; a person lowers it explicitly (it is what was told)
     else:
         return
     if impact is incident.impact or (impact is Impact.NONE and change.state is IncidentState.RESOLVED):
@@ -290,7 +292,7 @@ def next_update_due(incident: Incident, public: bool, policy: Policy) -> datetim
     """
     if not incident.is_open:
         return None
-    said = [e.at for e in incident.events if e.message]
+    said = [e.at for e in incident.events if e.message and e.kind in NOTIFY_KINDS]
     if said:
         minutes = policy.public_update_cadence_minutes if public else policy.targeted_update_cadence_minutes
         return max(said) + timedelta(minutes=minutes)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from trustops.catalog.models import Component
 from trustops.catalog.schema import AlertMapping
 from trustops.config import Policy
-from trustops.enums import ComponentStatus, ProbeStatus
+from trustops.enums import ComponentStatus, HeartbeatStatus, ProbeStatus
 from trustops.monitor.health_models import Heartbeat, Probe, ProbeRun
 from trustops.monitor.heartbeats import create_heartbeat
 from trustops.monitor.intake import apply_alert
@@ -29,16 +29,22 @@ CLAIM_MARGIN = timedelta(seconds=30)
 def sync_checks(session: Session, *, now: datetime) -> None:
     """Make a Probe for every http/tcp/dns/tls check and a Heartbeat for every heartbeat check."""
     wanted: set[tuple[str, str]] = set()
+    beats: set[tuple[str, str]] = set()
     for component in session.scalars(select(Component)):
         for spec in component.checks:
             name = spec.get("name") or spec["type"]
             if spec["type"] == "heartbeat":
+                beats.add((component.id, name))
                 _sync_heartbeat(session, component.id, name, spec, now)
             else:
                 wanted.add((component.id, name))
                 _sync_probe(session, component.id, name, spec, now)
     for probe in session.scalars(select(Probe)):
         probe.active = (probe.component_id, probe.name) in wanted
+    for heartbeat in session.scalars(select(Heartbeat).where(Heartbeat.source == "config")):
+        if (heartbeat.component_id or "", heartbeat.name) not in beats:
+            # gone from the catalog: stop watching it (paused keeps its history; a ping resumes it)
+            heartbeat.status, heartbeat.alert_after = HeartbeatStatus.PAUSED, None
 
 
 def _sync_probe(session: Session, component_id: str, name: str, spec: dict[str, Any], now: datetime) -> None:

@@ -27,14 +27,18 @@ class BurnRule:
     severity: str  # page | ticket
     long: timedelta
     short: timedelta
-    burn_rate: float
+    budget_spent: float  # share of the whole window's error budget the long window may burn
+
+    def burn_rate(self, window_days: int) -> float:
+        """14.4, 6, 3 and 1 for a 30-day window; 13.44, 5.6, 2.8 and 0.93 for 28 days (sloth google-28d)."""
+        return self.budget_spent * window_days * 24 * 3600 / self.long.total_seconds()
 
 
 RULES = (
-    BurnRule("page", timedelta(hours=1), timedelta(minutes=5), 14.4),
-    BurnRule("page", timedelta(hours=6), timedelta(minutes=30), 6.0),
-    BurnRule("ticket", timedelta(days=1), timedelta(hours=2), 3.0),
-    BurnRule("ticket", timedelta(days=3), timedelta(hours=6), 1.0),
+    BurnRule("page", timedelta(hours=1), timedelta(minutes=5), 0.02),
+    BurnRule("page", timedelta(hours=6), timedelta(minutes=30), 0.05),
+    BurnRule("ticket", timedelta(days=1), timedelta(hours=2), 0.10),
+    BurnRule("ticket", timedelta(days=3), timedelta(hours=6), 0.10),
 )
 STATUS = {"page": ComponentStatus.PARTIAL_OUTAGE, "ticket": ComponentStatus.DEGRADED_PERFORMANCE}
 
@@ -49,12 +53,14 @@ def error_ratio(session: Session, component_id: str, since: datetime, now: datet
     return None if not total else float(bad or 0) / total
 
 
-def burning(session: Session, component_id: str, objective: float, now: datetime) -> dict[str, bool]:
+def burning(
+    session: Session, component_id: str, objective: float, now: datetime, window_days: int = 30
+) -> dict[str, bool]:
     """For each severity, whether any of its rules fires now."""
     budget = 1 - objective / 100
     result = {"page": False, "ticket": False}
     for rule in RULES:
-        threshold = rule.burn_rate * budget
+        threshold = rule.burn_rate(window_days) * budget
         long = error_ratio(session, component_id, now - rule.long, now)
         short = error_ratio(session, component_id, now - rule.short, now)
         if long is not None and short is not None and long > threshold and short > threshold:
@@ -68,7 +74,8 @@ def evaluate(session: Session, *, policy: Policy, mappings: Sequence[AlertMappin
     for component in [c for c in session.scalars(select(Component)) if c.slo]:
         assert component.slo is not None
         objective = float(component.slo["objective"])
-        for severity, firing in burning(session, component.id, objective, now).items():
+        window = int(component.slo.get("window_days", 30))
+        for severity, firing in burning(session, component.id, objective, now, window).items():
             signal = AlertSignal(
                 source="slo",
                 key=f"{component.id}:{severity}",

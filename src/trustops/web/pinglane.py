@@ -84,7 +84,7 @@ class PingLane:
         await send({"type": "http.response.body", "body": body})
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, str]:
-        parts = scope["path"][len(PREFIX) :].split("/")
+        parts = scope["path"][len(PREFIX) :].rstrip("/").split("/")  # hc accepts a trailing slash
         if len(parts) > 2 or not _is_uuid(parts[0]):
             return 404, "not found"
         kind, exit_status = "success", None

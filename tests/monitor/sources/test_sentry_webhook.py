@@ -127,7 +127,7 @@ def test_a_created_issue_fires_and_a_resolved_one_stops() -> None:
         source="sentry",
         key="issue:1170820242",
         firing=True,
-        summary="ReferenceError: blooopy is not defined",
+        summary="Sentry issue FRONT-END-9 in front-end",  # never the title: it carries the exception message
         labels={"project": "front-end", "level": "error"},
         severity="error",
         started_at=datetime(2019, 8, 19, 20, 58, 37, 391000, tzinfo=UTC),

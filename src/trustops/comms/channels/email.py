@@ -19,7 +19,14 @@ def send(address: str, message: Message, settings: Settings) -> None:
     try:
         smtp_class = smtplib.SMTP_SSL if settings.smtp_port == 465 else smtplib.SMTP
         with smtp_class(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-            if settings.smtp_starttls and smtp_class is smtplib.SMTP and smtp.has_extn("starttls"):
+            if settings.smtp_starttls and smtp_class is smtplib.SMTP:
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):  # never fall back to plaintext when TLS was asked for
+                    raise ChannelError(
+                        f"SMTP {settings.smtp_host}:{settings.smtp_port} offers no STARTTLS; "
+                        "set TRUSTOPS_SMTP_STARTTLS=false to send unencrypted",
+                        permanent=True,
+                    )
                 smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user and settings.smtp_password:
                 smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())

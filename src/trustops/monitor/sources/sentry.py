@@ -306,7 +306,9 @@ def _issue_hook(action: str, hook: Mapping[str, Any]) -> AlertSignal | None:
         source="sentry",
         key=f"issue:{issue_id}",
         firing=firing,
-        summary=optional_text(issue, "title", "data.issue") or f"Sentry issue {issue_id}",
+        # not the issue title: it is usually "Type: message", and messages may hold personal data
+        summary=f"Sentry issue {optional_text(issue, 'shortId', 'data.issue') or issue_id}"
+        + (f" in {slug}" if slug else ""),
         labels=_present({"project": slug, "level": level}),
         severity=level,
         started_at=None if first_seen is None else rfc3339(first_seen, "data.issue.firstSeen"),
