@@ -124,24 +124,14 @@ class Database:
     @contextmanager
     def writer(self) -> Iterator[Session]:
         """A session for read-modify-write work; on SQLite it holds the write lock throughout."""
-        with self.write_lock, self.write_sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self.write_lock, self.write_sessions.begin() as session:
+            yield session
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error."""
-        with self.sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self.sessions.begin() as session:
+            yield session
 
     def upgrade(self, revision: str = "head") -> None:
         """Run the Alembic migrations up to ``revision``."""

@@ -12,6 +12,8 @@ exit; neither ever shows a traceback for them.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class TrustopsError(Exception):
     """Base class of every error trustops raises on purpose."""
@@ -38,3 +40,11 @@ class Conflict(TrustopsError):
 
 class InvalidInput(TrustopsError):
     status_code = 422
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, default_field: str | None = None) -> InvalidInput:
+        """The first problem pydantic found, as ``field: message``."""
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or default_field
+        message = first["msg"].removeprefix("Value error, ")
+        return cls(f"{field}: {message}" if field else message, field=field)

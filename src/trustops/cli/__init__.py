@@ -20,7 +20,7 @@ class Group(TyperGroup):
         from sqlalchemy.exc import DBAPIError
 
         from trustops.catalog.load import CatalogError
-        from trustops.errors import TrustopsError
+        from trustops.errors import InvalidInput, TrustopsError
 
         try:
             return super().invoke(ctx)
@@ -35,10 +35,7 @@ class Group(TyperGroup):
             typer.echo(f"Error: {_database_problem(exc)}", err=True)
             raise typer.Exit(1) from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            message = first["msg"].removeprefix("Value error, ")
-            typer.echo(f"Error: {where}: {message}" if where else f"Error: {message}", err=True)
+            typer.echo(f"Error: {InvalidInput.from_validation(exc).message}", err=True)
             raise typer.Exit(1) from None
 
 

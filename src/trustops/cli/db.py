@@ -12,11 +12,5 @@ def upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Targe
     """Migrate the database to the newest schema (or to the --revision given)."""
     state: CliState = ctx.obj
     state.database.upgrade(revision)
-    typer.echo(f"Database at {_safe(state.database)} is at revision {state.database.current_revision()}.")
-
-
-def _safe(database: object) -> str:
-    from trustops.db import Database
-
-    assert isinstance(database, Database)
-    return database.engine.url.render_as_string(hide_password=True)
+    where = state.database.engine.url.render_as_string(hide_password=True)
+    typer.echo(f"Database at {where} is at revision {state.database.current_revision()}.")

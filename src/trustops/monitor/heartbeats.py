@@ -122,10 +122,7 @@ def _validated(**values: Any) -> HeartbeatCheck:
     try:
         return HeartbeatCheck.model_validate({"type": "heartbeat", **values})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "schedule"
-        message = first["msg"].removeprefix("Value error, ")
-        raise InvalidInput(f"{field}: {message}", field=field) from None
+        raise InvalidInput.from_validation(exc, default_field="schedule") from None
 
 
 def get_heartbeat(session: Session, uuid: str) -> Heartbeat:

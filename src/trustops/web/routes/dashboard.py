@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trustops import clock
-from trustops.accounts.models import Role
+from trustops.accounts.models import Role, User
 from trustops.accounts.users import check_password
 from trustops.catalog.service import list_components
 from trustops.config import Policy
@@ -114,14 +115,19 @@ def _demo_shop(request: Request) -> DemoShop | None:
 
 @router.get("/incidents")
 def incident_list(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    return _incident_list(request, user, session)
+
+
+def _incident_list(request: Request, user: User, session: Session, error: str | None = None) -> Response:
     return render(
         request,
         "incidents.html",
+        status_code=422 if error else 200,
         user=user,
         incidents=incidents.list_incidents(session, limit=200),
         components=list_components(session),
         statuses=list(ComponentStatus),
-        error=None,
+        error=error,
     )
 
 
@@ -153,16 +159,7 @@ def incident_open(
         )
     except (TrustopsError, ValueError) as exc:
         session.rollback()
-        return render(
-            request,
-            "incidents.html",
-            status_code=422,
-            user=user,
-            incidents=incidents.list_incidents(session, limit=200),
-            components=list_components(session),
-            statuses=list(ComponentStatus),
-            error=getattr(exc, "message", str(exc)),
-        )
+        return _incident_list(request, user, session, getattr(exc, "message", str(exc)))
     session.commit()
     return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -16,7 +17,7 @@ Reader = Annotated[ApiToken, Depends(require(Scope.READ))]
 Writer = Annotated[ApiToken, Depends(require(Scope.INGEST))]
 
 
-def to_public(heartbeat: Heartbeat, base_url: str, now: ClockDep) -> HeartbeatPublic:
+def to_public(heartbeat: Heartbeat, base_url: str, now: datetime) -> HeartbeatPublic:
     return HeartbeatPublic(
         uuid=heartbeat.uuid,
         name=heartbeat.name,
