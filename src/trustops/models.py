@@ -5,6 +5,7 @@ from __future__ import annotations
 from trustops.accounts.models import ApiToken, User
 from trustops.catalog.models import Component
 from trustops.customers import Customer
+from trustops.listen.models import ListenModel, Mention, MentionIntent, SpikeAlert
 from trustops.monitor.health_models import (
     Alert,
     Delivery,
@@ -30,9 +31,13 @@ __all__ = [
     "IncidentComponent",
     "IncidentEvent",
     "Lease",
+    "ListenModel",
+    "Mention",
+    "MentionIntent",
     "Ping",
     "Probe",
     "ProbeRun",
     "Route",
+    "SpikeAlert",
     "User",
 ]
