@@ -168,6 +168,25 @@ class Policy(BaseModel):
     exposure_retention_days: int = Field(
         400, ge=1, description="How long exposure-ledger rows (pseudonymous personal data) are kept."
     )
+    mention_retention_days: int = Field(
+        400, ge=1, description="How long mentions (redacted texts, pseudonymous authors) are kept."
+    )
+    spike_alpha: float = Field(
+        0.01,
+        gt=0,
+        lt=0.5,
+        description="Significance level of the spike test: a rise in complaints is raised only when a rise "
+        "this large would happen by chance less often than this (CDC ESSENCE red: p < 0.01).",
+    )
+    spike_min_mentions: int = Field(
+        5, ge=1, description="Fewest mentions in the last 24 hours before a component or intent can spike."
+    )
+    spike_check_minutes: int = Field(15, ge=1, description="Minutes between two runs of the spike detector.")
+    spike_opens_incidents: bool = Field(
+        True,
+        description="A complaint spike on a component whose health looks fine opens a customer-reported "
+        "incident (customers see what probes miss); a spike on a component with an open incident always joins it.",
+    )
     churn_horizons_days: list[int] = Field(
         [30, 60, 180], min_length=1, description="Horizons (days) over which silent churn is measured."
     )

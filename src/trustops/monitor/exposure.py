@@ -201,6 +201,26 @@ def _tiers(session: Session, affected_keys: Subquery) -> list[TierImpact]:
     return [TierImpact(name, *found.get(name, (0, 0.0))) for name in TIER_ORDER]
 
 
+def exposure_by_component(session: Session, start: datetime, end: datetime) -> dict[str, list[TierImpact]]:
+    """Distinct users who saw errors on each component between ``start`` and ``end``, by tier."""
+    pairs = (
+        select(Exposure.component_id, Exposure.user_key)
+        .where(Exposure.at >= start, Exposure.at <= end)
+        .distinct()
+        .subquery("pairs")
+    )
+    rows = session.execute(
+        select(pairs.c.component_id, Customer.tier, func.count(), func.coalesce(func.sum(Customer.annual_value), 0.0))
+        .select_from(pairs)
+        .outerjoin(Customer, Customer.key == pairs.c.user_key)
+        .group_by(pairs.c.component_id, Customer.tier)
+    ).all()
+    found: dict[str, dict[str, tuple[int, float]]] = {}
+    for component_id, tier, n, value in rows:
+        found.setdefault(component_id, {})[tier.value if tier is not None else UNKNOWN_TIER] = (int(n), float(value))
+    return {cid: [TierImpact(name, *tiers.get(name, (0, 0.0))) for name in TIER_ORDER] for cid, tiers in found.items()}
+
+
 def _count(session: Session, condition: ColumnElement[bool]) -> int:
     return session.scalar(select(func.count()).select_from(Customer).where(condition)) or 0
 

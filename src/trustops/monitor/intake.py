@@ -119,7 +119,7 @@ def _status_for(signal: AlertSignal) -> ComponentStatus:
 def _fire(session: Session, alert: Alert, status: ComponentStatus, policy: Policy, now: datetime) -> None:
     assert alert.component_id is not None
     actor = f"{alert.source}"
-    incident = _open_incident_on(session, alert.component_id) or _recently_resolved(
+    incident = open_incident_on(session, alert.component_id) or _recently_resolved(
         session, alert.component_id, now - timedelta(minutes=policy.incident_join_minutes)
     )
     if incident is None:
@@ -160,7 +160,7 @@ def _clear(session: Session, alert: Alert, now: datetime) -> None:
         update_incident(session, incident.id, change, actor=actor, now=now)
 
 
-def _open_incident_on(session: Session, component_id: str) -> Incident | None:
+def open_incident_on(session: Session, component_id: str) -> Incident | None:
     query = (
         select(Incident)
         .join(IncidentComponent)

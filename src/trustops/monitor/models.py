@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     NOTIFICATION = "notification"
     DECISION = "decision"
     ALERT = "alert"  # a signal joined or left the incident
+    SPIKE = "spike"  # customers started complaining about one of its components
 
 
 class IncidentEvent(Base):

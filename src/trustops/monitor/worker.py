@@ -23,6 +23,8 @@ from trustops import clock
 from trustops.catalog.schema import CatalogFile
 from trustops.config import Settings
 from trustops.db import Database
+from trustops.listen import watch
+from trustops.listen.models import Mention
 from trustops.monitor import exposure, heartbeats, notify, probing, slo
 from trustops.monitor.health_models import Exposure, Lease, Ping, Probe, ProbeRun
 from trustops.monitor.probes import ProbeOutcome, run_probe
@@ -63,6 +65,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(probe_threads, thread_name_prefix="trustops-probe")
         self._sweep, self._notify = Every(0.5), Every(1.0)
         self._slo, self._retention, self._radius = Every(60.0), Every(3600.0), Every(30.0)
+        self._spikes = Every(60.0 * catalog().policy.spike_check_minutes)
 
     def run(self, stop: threading.Event, tick: float = 0.2) -> None:
         log.info("worker %s started", self.name)
@@ -84,6 +87,8 @@ class Worker:
             self.escalate(now)
         if self._slo.due(now) and self.lease("slo", now, timedelta(seconds=90)):
             self.evaluate_slos(now)
+        if self._spikes.due(now) and self.lease("spikes", now, timedelta(minutes=10)):
+            self.check_spikes(now)
         if self._retention.due(now) and self.lease("retention", now, timedelta(minutes=30)):
             self.purge(now)
 
@@ -127,11 +132,18 @@ class Worker:
         with self.database.writer() as session:
             slo.evaluate(session, policy=catalog.policy, mappings=catalog.mappings, now=now)
 
+    def check_spikes(self, now: datetime) -> None:
+        with self.database.writer() as session:
+            watch.check(session, policy=self.catalog().policy, now=now)
+
     def purge(self, now: datetime) -> None:
-        """Drop what retention says must go: old exposures (personal data), old probe runs, old pings."""
+        """Drop what retention says must go: old exposures and mentions (personal data), probe runs, pings."""
         policy = self.catalog().policy
         with self.database.session() as session:
             session.execute(delete(Exposure).where(Exposure.at < now - timedelta(days=policy.exposure_retention_days)))
+            session.execute(
+                delete(Mention).where(Mention.published_at < now - timedelta(days=policy.mention_retention_days))
+            )
             session.execute(delete(ProbeRun).where(ProbeRun.at < now - PROBE_RUN_RETENTION))
             session.execute(delete(Ping).where(Ping.n <= _ping_floor()))
 
