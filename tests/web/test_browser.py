@@ -13,17 +13,22 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.factories import PASSWORD, make_component, make_incident, make_user
 from tests.servers import live_server
+from trustops import clock
 from trustops.accounts.models import Role, User
 from trustops.catalog.schema import CatalogFile
 from trustops.config import Settings
 from trustops.db import Database
 from trustops.enums import ComponentStatus, Impact, IncidentState
+from trustops.listen.pipeline import ingest
+from trustops.listen.schema import MentionIn
+from trustops.listen.service import classifier_for
 from trustops.monitor.incidents import get_incident, list_incidents, timeline
 from trustops.monitor.models import EventKind
 from trustops.web.app import create_app
@@ -236,3 +241,23 @@ def test_logging_out_ends_the_session(page: Page, server: Server) -> None:
     page.goto("/incidents")
     expect(page).to_have_url(f"{server.url}/login?next=/incidents")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_a_viewer_reads_the_impact_heatmap_with_complaining_customers_ranked_up(page: Page, server: Server) -> None:
+    with server.database.session() as session:
+        make_component(session, "payment-gateway", name="Payment gateway", phrases=["payment failed", "charged twice"])
+        texts = ["payment failed twice", "charged twice for one order, call me on +44 20 7946 0958"]
+        published = clock.now() - timedelta(hours=1)
+        mentions = [
+            MentionIn(source="b", external_id=str(n), published_at=published, text=t) for n, t in enumerate(texts)
+        ]
+        ingest(session, mentions, classifier=classifier_for(session), secret=b"s" * 32, now=clock.now())
+
+    log_in(page, server, VIEWER)
+    page.get_by_role("link", name="Listening").click()
+
+    payment = page.locator("#matrix-payment-gateway")
+    expect(payment.locator("td").nth(1)).to_have_text("2")  # complaints in the last 24 hours
+    ranked = page.locator("table.heatmap tbody tr[id^=matrix-]").evaluate_all("rows => rows.map(r => r.id)")
+    assert ranked.index("matrix-payment-gateway") < ranked.index("matrix-search")  # quiet, healthy
+    expect(page.get_by_text("charged twice for one order, call me on [phone]")).to_be_visible()

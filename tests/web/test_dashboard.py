@@ -1,14 +1,19 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.factories import PASSWORD, make_component, make_incident, make_user
+from trustops import clock
 from trustops.accounts.models import Role, User
 from trustops.enums import IncidentState
+from trustops.listen.pipeline import ingest
+from trustops.listen.schema import MentionIn
+from trustops.listen.service import classifier_for
 from trustops.monitor.incidents import get_incident, list_incidents, timeline
 
 
@@ -161,3 +166,23 @@ def test_every_page_in_the_menu_renders_with_its_content(client: TestClient, ali
 def test_an_unknown_incident_page_is_a_404_not_a_500(client: TestClient, alice: User) -> None:
     log_in(client)
     assert client.get("/incidents/999").status_code == 404
+
+
+def test_the_listening_page_ranks_components_and_shows_redacted_mentions(
+    client: TestClient, alice: User, session: Session
+) -> None:
+    make_component(session, "payment-gateway", name="Payment gateway", phrases=["payment failed", "card declined"])
+    published = clock.now() - timedelta(hours=2)
+    mentions = [
+        MentionIn(source="t", external_id=str(n), published_at=published, text=text)
+        for n, text in enumerate(["Payment failed, mail me at jane@example.com", "card declined again, as always"])
+    ]
+    ingest(session, mentions, classifier=classifier_for(session), secret=b"s" * 32, now=clock.now())
+    session.commit()
+    log_in(client)
+
+    page = client.get("/listening").text
+
+    assert page.index('id="matrix-payment-gateway"') < page.index('id="matrix-checkout"')
+    assert "Payment failed, mail me at [email]" in page and "jane@example.com" not in page
+    assert "Doubts about trust" in page  # the intent of "again, as always"

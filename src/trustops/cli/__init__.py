@@ -8,7 +8,7 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from trustops.cli import accounts, config, db, heartbeats, incidents, serve
+from trustops.cli import accounts, config, db, heartbeats, incidents, listen, serve
 from trustops.cli.state import CliState
 
 
@@ -72,6 +72,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(incidents.app, name="incident")
 app.add_typer(incidents.components, name="component")
 app.add_typer(heartbeats.app, name="heartbeat")
+app.add_typer(listen.app, name="listen")
 
 
 def main() -> None:

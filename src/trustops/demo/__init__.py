@@ -23,6 +23,7 @@ from trustops.catalog.load import load_catalog
 from trustops.catalog.schema import CatalogFile, HttpCheck
 from trustops.catalog.service import sync_catalog
 from trustops.customers import Customer
+from trustops.demo.mentions import seed_mentions
 from trustops.demo.shop import health_url
 from trustops.enums import ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
 from trustops.monitor.exposure import record_errors
@@ -130,6 +131,7 @@ def seed(
     _heartbeat_history(session, now)
     _lost_signals(session, now, past["Card payments declined"])
     report("health signals", 1)
+    seed_mentions(session, secret=secret, policy=demo_catalog(port).policy, now=now, report=report)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
@@ -157,7 +159,7 @@ def _exposures(session: Session, rng: random.Random, secret: bytes, incident: In
 
 
 def total_steps() -> int:
-    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1 + 1
+    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1 + 1 + 1
 
 
 def _customers(

@@ -20,6 +20,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/", "Overview", "Health, incidents and customers at a glance"),
     ("/health", "Health", "Components and their current status"),
     ("/incidents", "Incidents", "Open and past incidents with their timelines"),
+    ("/listening", "Listening", "What customers say, spikes, and the functional impact matrix"),
     ("/customers", "Customers", "Customer value tiers"),
     ("/policy", "Policy", "Business thresholds in force"),
 ]

@@ -19,6 +19,9 @@ from trustops.config import Policy
 from trustops.customers import tier_summary
 from trustops.enums import ComponentStatus, IncidentState, Visibility
 from trustops.errors import NotFound, TrustopsError
+from trustops.listen.matrix import HEAT_COLUMNS, heat_cells, impact_matrix
+from trustops.listen.service import recent_mentions, recent_spikes
+from trustops.listen.watch import INTENT_LABELS
 from trustops.monitor import incidents, notify, uptime
 from trustops.monitor.exposure import blast_radius
 from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, SettingsDep, require_role, verify_csrf
@@ -216,6 +219,22 @@ def incident_update(
 @router.get("/customers")
 def customers(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     return render(request, "customers.html", user=user, tiers=tier_summary(session))
+
+
+@router.get("/listening")
+def listening(request: Request, user: CurrentUser, session: SessionDep, now: ClockDep) -> Response:
+    rows = impact_matrix(session, now=now)
+    return render(
+        request,
+        "listening.html",
+        user=user,
+        rows=rows,
+        heat=heat_cells(rows),
+        columns=HEAT_COLUMNS,
+        spikes=recent_spikes(session, limit=20),
+        mentions=recent_mentions(session, limit=25),
+        intents=INTENT_LABELS,
+    )
 
 
 @router.get("/policy")

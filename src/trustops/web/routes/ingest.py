@@ -86,7 +86,7 @@ class WebhookAccepted(BaseModel):
     incidents: list[int]
 
 
-def _json_doc(description: str, media_type: str = "application/json") -> dict[str, Any]:
+def json_doc(description: str, media_type: str = "application/json") -> dict[str, Any]:
     """The request body, for the OpenAPI document: these routes read it raw to control parsing and size."""
     content = {media_type: {"schema": {"type": "object"} if media_type.endswith("json") else {"type": "string"}}}
     return {"requestBody": {"required": True, "description": description, "content": content}}
@@ -95,7 +95,7 @@ def _json_doc(description: str, media_type: str = "application/json") -> dict[st
 @router.post(
     "/api/v1/ingest/alertmanager",
     response_model=AlertsAccepted,
-    openapi_extra=_json_doc("An Alertmanager webhook (version 4) or a Grafana alerting webhook (version 1)."),
+    openapi_extra=json_doc("An Alertmanager webhook (version 4) or a Grafana alerting webhook (version 1)."),
 )
 def ingest_alertmanager(
     request: Request, raw: JsonBody, _token: Ingester, session: SessionDep, now: ClockDep
@@ -111,7 +111,7 @@ def ingest_alertmanager(
     "/api/v1/ingest/pagerduty",
     response_model=PagerDutyAccepted,
     status_code=202,
-    openapi_extra=_json_doc("A PagerDuty Events API v2 event (trigger, acknowledge or resolve)."),
+    openapi_extra=json_doc("A PagerDuty Events API v2 event (trigger, acknowledge or resolve)."),
 )
 def ingest_pagerduty(
     request: Request, raw: PagerDutyBody, _token: Ingester, session: SessionDep, now: ClockDep
@@ -128,7 +128,7 @@ def ingest_pagerduty(
     "/api/v1/ingest/errors",
     response_model=ErrorsAccepted,
     status_code=202,
-    openapi_extra=_json_doc("One error report `{user_id, component, occurred_at, kind?, message?}` or a list."),
+    openapi_extra=json_doc("One error report `{user_id, component, occurred_at, kind?, message?}` or a list."),
 )
 def ingest_errors(
     request: Request, raw: JsonBody, _token: Ingester, session: SessionDep, settings: SettingsDep, now: ClockDep
@@ -159,7 +159,7 @@ def _sentry_caller(request: Request) -> str | None:
 @router.post(
     "/api/{project_id}/envelope/",
     response_model=EnvelopeAccepted,
-    openapi_extra=_json_doc("A Sentry envelope, as sentry-sdk sends it (gzip or br).", "application/x-sentry-envelope"),
+    openapi_extra=json_doc("A Sentry envelope, as sentry-sdk sends it (gzip or br).", "application/x-sentry-envelope"),
 )
 def ingest_sentry_envelope(
     project_id: int,
@@ -196,7 +196,7 @@ def _signed_hook(raw: JsonBody, request: Request, settings: SettingsDep) -> byte
 @router.post(
     "/api/v1/ingest/sentry-webhook",
     response_model=WebhookAccepted,
-    openapi_extra=_json_doc("A Sentry integration-platform webhook (error, issue, event_alert, metric_alert)."),
+    openapi_extra=json_doc("A Sentry integration-platform webhook (error, issue, event_alert, metric_alert)."),
 )
 def ingest_sentry_webhook(
     request: Request,
