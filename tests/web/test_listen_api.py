@@ -69,7 +69,7 @@ def test_ndjson_bad_lines_are_reported_by_number_and_good_lines_kept(
     answer = response.json()
     assert (answer["accepted"], answer["redactions"]) == (2, 1)
     assert [e["line"] for e in answer["errors"]] == [3, 4]
-    assert "published_at" in answer["errors"][0]["message"] and "not valid JSON" in answer["errors"][1]["message"]
+    assert "published_at" in answer["errors"][0]["message"] and "invalid JSON" in answer["errors"][1]["message"]
     assert stored(session) == 2
     assert "jane@example.com" not in session.scalars(select(Mention.text)).all()[-1]
 

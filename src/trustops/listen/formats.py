@@ -102,6 +102,12 @@ def parse_mention_lines(lines: Iterable[str]) -> Iterator[Parsed]:
     return _read_ndjson(lines, None)
 
 
+def parse_mention_objects(items: Iterable[Any]) -> Iterator[Parsed]:
+    """A JSON list body of the HTTP API; an item's 1-based position stands for its line number."""
+    for line, value in enumerate(items, start=1):
+        yield _object(line, value, None)
+
+
 # Building one record ----------------------------------------------------------------------------------------
 
 
@@ -299,14 +305,15 @@ def _peek(stream: Iterable[str]) -> tuple[str, Iterator[str]]:
 
 def _read_ndjson(lines: Iterable[str], source: str | None) -> Iterator[Parsed]:
     for line, value in _json_lines(lines):
-        if isinstance(value, LineError):
-            yield line, value
-        elif not isinstance(value, dict):
-            yield line, LineError(line, f"expected a JSON object, found {_json_type(value)}")
-        else:
-            if source and _is_blank(value.get("source")):
-                value = {**value, "source": source}
-            yield _build(line, value)
+        yield (line, value) if isinstance(value, LineError) else _object(line, value, source)
+
+
+def _object(line: int, value: Any, source: str | None) -> Parsed:
+    if not isinstance(value, dict):
+        return line, LineError(line, f"expected a JSON object, found {_json_type(value)}")
+    if source and _is_blank(value.get("source")):
+        value = {**value, "source": source}
+    return _build(line, value)
 
 
 def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from trustops.accounts.models import ApiToken, Scope
 from trustops.errors import InvalidInput
 from trustops.listen import matrix as impact
+from trustops.listen.formats import LineError, parse_mention_lines, parse_mention_objects
 from trustops.listen.models import Mention, SpikeAlert
 from trustops.listen.pipeline import ingest
 from trustops.listen.schema import Channel, Intent, MentionIn, Sentiment
@@ -31,6 +32,7 @@ router = APIRouter(tags=["listening"])
 Ingester = Annotated[ApiToken, Depends(require(Scope.INGEST))]
 Reader = Annotated[ApiToken, Depends(require(Scope.READ))]
 MAX_MENTIONS = 5_000
+NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 
 
 class LineProblem(BaseModel):
@@ -128,9 +130,10 @@ def ingest_mentions(
     """Posts, tickets, reviews: redacted, classified and stored; bad lines are reported, good ones kept."""
     parsed = _parse(request, raw)
     good = [m for _, m in parsed if isinstance(m, MentionIn)]
-    errors = [LineProblem(line=n, message=m) for n, m in parsed if isinstance(m, str)]
+    errors = [LineProblem(line=e.line, message=e.message) for _, e in parsed if isinstance(e, LineError)]
     if errors and not good:
-        body = {"error": {"code": "invalid", "message": errors[0].message, "field": "body"}}
+        first = f"line {errors[0].line}: {errors[0].message}"
+        body = {"error": {"code": "invalid", "message": first, "field": "body"}}
         return JSONResponse({**body, "errors": [e.model_dump() for e in errors[:100]]}, status_code=422)
     result = ingest(session, good, classifier=classifier_for(session), secret=settings.secret(), now=now)
     session.commit()
@@ -139,45 +142,21 @@ def ingest_mentions(
     )
 
 
-def _parse(request: Request, raw: bytes) -> list[tuple[int, MentionIn | str]]:
+def _parse(request: Request, raw: bytes) -> list[tuple[int, MentionIn | LineError]]:
     text = decode_body(raw, request.headers.get("content-encoding"), MAX_JSON_BYTES).decode("utf-8", "replace")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    stripped = text.lstrip()
-    if content_type in ("application/x-ndjson", "application/jsonl", "application/json-lines") or (
-        stripped.startswith("{") and "\n{" in stripped.rstrip()
-    ):
-        items: list[tuple[int, Any]] = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                items.append((n, _loads(line, f"line {n}")))
+    stripped = text.strip()
+    if content_type in NDJSON_TYPES or (stripped.startswith("{") and "\n" in stripped):
+        parsed = list(parse_mention_lines(text.splitlines()))
     else:
-        body = _loads(text, "body")
-        items = list(enumerate(body, start=1)) if isinstance(body, list) else [(1, body)]
-    if len(items) > MAX_MENTIONS:
-        raise InvalidInput(f"body: {len(items):,} mentions; send at most {MAX_MENTIONS:,} per request", field="body")
-    return [(n, _validate(n, item)) for n, item in items]
-
-
-def _loads(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        return _Unparsable(f"{where}: not valid JSON ({str(exc)[:80]})")
-
-
-class _Unparsable(str):
-    """A line that is not JSON: reported in place, like any other bad line."""
-
-
-def _validate(n: int, item: Any) -> MentionIn | str:
-    if isinstance(item, _Unparsable):
-        return str(item)
-    if not isinstance(item, dict):
-        return f"line {n}: expected an object"
-    try:
-        return MentionIn.model_validate(item)
-    except ValidationError as exc:
-        return f"line {n}: {InvalidInput.from_validation(exc).message}"
+        try:
+            body = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidInput(f"body: not valid JSON ({str(exc)[:80]})", field="body") from None
+        parsed = list(parse_mention_objects(body if isinstance(body, list) else [body]))
+    if len(parsed) > MAX_MENTIONS:
+        raise InvalidInput(f"body: {len(parsed):,} mentions; send at most {MAX_MENTIONS:,} per request", field="body")
+    return parsed
 
 
 @router.get("/api/v1/mentions", response_model=list[MentionPublic])
