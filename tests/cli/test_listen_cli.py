@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from tests.factories import make_component
 from trustops.cli import app
 from trustops.cli.state import CliState
+from trustops.config import Settings
+from trustops.db import Database
 from trustops.listen.models import ListenModel, Mention
 
 CSV = """id,when,who,body
@@ -41,6 +43,20 @@ def test_import_stores_good_lines_reports_bad_ones_and_adds_nothing_the_second_t
     assert "Imported 3 mentions (0 already stored, 1 bad lines" in first.stdout
     assert "Imported 0 mentions (3 already stored, 1 bad lines" in again.stdout
     assert session.scalar(select(func.count()).select_from(Mention)) == 3
+
+
+def test_import_into_a_real_store_commits_batch_by_batch(settings: Settings, tmp_path: Path) -> None:
+    database = Database.from_url(f"sqlite:///{tmp_path}/real.db")
+    database.upgrade()
+    export = tmp_path / "export.csv"
+    export.write_text(CSV)
+
+    result = run(CliState(settings, database), "listen", "import", str(export), "--format", "csv", "--batch", "2", *MAP)
+
+    assert "Imported 3 mentions" in result.stdout
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Mention)) == 3
+    database.dispose()
 
 
 def test_import_names_an_unknown_format(cli_state: CliState, tmp_path: Path) -> None:

@@ -12,8 +12,6 @@ import typer
 from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from trustops.listen.classify import Classifier, Evaluation
     from trustops.listen.pipeline import IngestResult
     from trustops.listen.schema import MentionIn
@@ -68,7 +66,7 @@ def import_(
 
     from trustops.errors import InvalidInput
     from trustops.listen.formats import FORMATS, ColumnMap, read_mentions
-    from trustops.listen.pipeline import EMPTY, batched
+    from trustops.listen.pipeline import EMPTY
     from trustops.listen.schema import MentionIn
     from trustops.listen.service import classifier_for
 
@@ -81,10 +79,11 @@ def import_(
     state: CliState = ctx.obj
     secret = state.settings.secret()
     total, errors = EMPTY, 0
-    with file.open("rb") as raw, state.database.session() as session:
+    with state.database.session() as session:
+        classifier = classifier_for(session)
+    with file.open("rb") as raw:
         counted = _Counting(raw)
         stream = io.TextIOWrapper(io.BufferedReader(counted), encoding=_encoding(file), newline="")
-        classifier = classifier_for(session)
         columns_ = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
         with Progress(*columns_, console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
@@ -99,28 +98,28 @@ def import_(
                             f"{file}:{line}: {item.message}", style="red", markup=False, soft_wrap=True
                         )
                 if len(good) >= batch:
-                    total += _store(session, good, classifier, secret)
+                    total += _store(state, good, classifier, secret)
                     good = []
                 progress.update(task, completed=counted.read_bytes)
-            for rest in batched(good, batch):
-                total += _store(session, rest, classifier, secret)
+            if good:
+                total += _store(state, good, classifier, secret)
     if errors > MAX_SHOWN_ERRORS:
         typer.echo(f"... and {errors - MAX_SHOWN_ERRORS} more bad lines", err=True)
     typer.echo(
-        f"Imported {total.accepted} mentions ({total.duplicates} already stored, {errors} bad lines, "
-        f"{total.redactions} personal values redacted)."
+        f"Imported {total.accepted:,} mentions ({total.duplicates:,} already stored, {errors:,} bad lines, "
+        f"{total.redactions:,} personal values redacted)."
     )
     if errors:
         raise typer.Exit(1)
 
 
-def _store(session: Session, mentions: list[MentionIn], classifier: Classifier, secret: bytes) -> IngestResult:
+def _store(state: CliState, mentions: list[MentionIn], classifier: Classifier, secret: bytes) -> IngestResult:
+    """One batch, one transaction: what was imported before a failure stays imported."""
     from trustops import clock
     from trustops.listen.pipeline import ingest
 
-    result = ingest(session, mentions, classifier=classifier, secret=secret, now=clock.now())
-    session.commit()
-    return result
+    with state.database.session() as session:
+        return ingest(session, mentions, classifier=classifier, secret=secret, now=clock.now())
 
 
 def _evaluation_table(evaluation: Evaluation, title: str) -> None:

@@ -144,7 +144,7 @@ def _reasons(row: MatrixRow, terms: dict[str, float], weight: float) -> list[str
     if row.spike:
         reasons.append(row.spike)
     elif row.complaints:
-        direction = f"{row.trend:+.0%}" if row.usual_complaints else "none usually"
+        direction = f"{row.trend:+,.0%}" if row.usual_complaints else "none usually"
         reasons.append(f"{row.complaints} complaints in 24 h vs {row.usual_complaints:.1f}/day usual ({direction})")
     if terms["negativity"] >= 0.05:
         reasons.append(f"{row.negative_share:.0%} of its mentions negative (reach-weighted score {row.sentiment:+.2f})")
@@ -243,4 +243,4 @@ def heat_cells(rows: list[MatrixRow]) -> list[list[HeatCell]]:
 def _trend_text(row: MatrixRow) -> str:
     if not row.complaints:
         return "–"
-    return f"{row.trend:+.0%}" if row.usual_complaints else "new"
+    return f"{row.trend:+,.0%}" if row.usual_complaints else "new"
