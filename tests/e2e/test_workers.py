@@ -72,4 +72,5 @@ def test_two_workers_run_each_probe_once_per_interval(tmp_path: Path, target: st
         database.dispose()
     assert len(runs) == len(Target.hits) >= 2
     gaps = [later - earlier for earlier, later in zip(runs, runs[1:], strict=False)]
-    assert all(gap >= timedelta(seconds=INTERVAL - 0.5) for gap in gaps), gaps
+    # A double run would sit within a second of the last; a late tick (a busy box) only shortens the next gap.
+    assert all(gap >= timedelta(seconds=INTERVAL / 2) for gap in gaps), gaps
