@@ -202,6 +202,16 @@ def test_a_trained_component_model_round_trips_through_bytes():
     assert [c for c, _ in model.predict(texts)] == ["pay", "auth"]
 
 
+def test_a_three_component_model_learns_each_component_and_round_trips():
+    model = train_component(
+        ["card declined", "payment failed", "can't log in", "locked out", "parcel never came", "driver no show"],
+        ["pay", "pay", "auth", "auth", "ship", "ship"],
+    )
+    texts = ["my card got declined", "locked out of my account", "the parcel never came"]
+    assert [c for c, _ in model.predict(texts)] == ["pay", "auth", "ship"]
+    assert ComponentModel.from_bytes(model.to_bytes()).predict(texts) == model.predict(texts)
+
+
 def test_a_phrase_component_model_round_trips_through_bytes():
     model = ComponentModel.from_phrases(CATALOG)
     texts = ["card declined again"]
@@ -267,5 +277,6 @@ def test_the_airline_bars():
     )
     rest = [r for i, r in enumerate(negatives) if i not in chosen]
     component = evaluate("component", [r["text"] for r in rest], [r["negativereason"] for r in rest], model=model)
-    # Measured 0.365 (bench/classify.py); the brief's bar of 0.45 is not reached, so this guards against regressions.
-    assert component.macro_f1 >= 0.34
+    # Measured 0.391 on this seed (0.397 ± 0.015 over seeds 0..4); the brief's bar of 0.45 is not reached,
+    # so this guards against regressions.
+    assert component.macro_f1 >= 0.38

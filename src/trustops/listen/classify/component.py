@@ -4,7 +4,8 @@ Two modes, one stored format. ``phrases``: no labelled mentions, only what the c
 write when a component breaks (plus its name); a mention goes to the component whose phrase it is most
 similar to in wordllama space, or to none below ``min_similarity``. ``linear``: with labelled mentions
 (20 per class is enough to be useful), a balanced logistic regression over the embedding and hashed
-n-grams, with the catalog's phrases and names added as extra examples.
+n-grams, a shrunk discriminant over the embedding and a complement naive Bayes over the n-grams, folded
+into one linear head (``component_fit``), with the catalog's phrases and names added as extra examples.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trustops.listen.classify import store
+from trustops.listen.classify.component_fit import fit_ensemble_head
 from trustops.listen.classify.features import clean
-from trustops.listen.classify.linear import Batch, LinearHead, fit_head, prepare
+from trustops.listen.classify.linear import Batch, LinearHead, prepare
 from trustops.listen.classify.resources import embed
 
 VERSION = 1
@@ -152,7 +154,7 @@ def train_component(
     if len(set(all_labels)) < 2:
         raise ValueError("a component model needs examples of at least two components")
     batch = prepare(all_texts)
-    head = fit_head(_dense(batch), all_labels, hashed=batch.hashed(HASH_BITS), c=1.0, standardise=False)
+    head = fit_ensemble_head(_dense(batch), batch.hashed(HASH_BITS), all_labels)
     return ComponentModel(ids, head=head, min_confidence=min_confidence)
 
 
