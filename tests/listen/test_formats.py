@@ -237,11 +237,12 @@ def test_api_lines_must_name_their_source_and_bad_lines_do_not_stop_the_good_one
         '{"source": "api", "external_id": 6, "published_at": "2024-05-19T09:00:00Z", "text": "numeric id"}',
     ]
     items = list(parse_mention_lines(lines))
-    assert [(line, item.external_id) for line, item in items if isinstance(item, MentionIn)] == [(1, "1"), (8, "6")]
+    good = [(line, item.external_id) for line, item in items if isinstance(item, MentionIn)]
+    assert good == [(1, "1"), (4, "4"), (8, "6")]
+    assert next(item for line, item in items if line == 4).metadata == {"mood": "sad"}
     assert [(error.line, error.message) for error in errors(items)] == [
         (2, "source: missing"),
         (3, "published_at: 'x' is not a date"),
-        (4, "mood: unknown field"),
         (5, "expected a JSON object, found an array"),
         (6, "invalid JSON: Expecting property name enclosed in double quotes (column 38)"),
     ]

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Channel(StrEnum):
@@ -50,9 +50,26 @@ MAX_TEXT = 20_000
 
 
 class MentionIn(BaseModel):
-    """One post, ticket, review or forum message as a source delivers it."""
+    """One post, ticket, review or forum message as a source delivers it.
+
+    Keys it does not know are never a reason to refuse a mention (formats.md: parse leniently): they are
+    kept in ``metadata``, which the pipeline redacts like the text.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_keys_into_metadata(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        unknown = {key: value for key, value in data.items() if key not in cls.model_fields}
+        if not unknown:
+            return data
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        metadata = known.get("metadata")
+        known["metadata"] = {**unknown, **metadata} if isinstance(metadata, dict) else {**unknown}
+        return known
 
     source: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")] = Field(
         description="Who delivered it: meltwater, talkwalker, brandwatch, zendesk, csv, api…"
