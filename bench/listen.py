@@ -1,9 +1,10 @@
 """Mentions per second end to end (redact, classify, store), beside VADER alone on the same texts.
 
-Replays the airline tweets of ../shared/data (14,640 real tweets) through trustops' own pipeline —
-redaction, sentiment + complaint + intents + component classification, pseudonymised authors, a
-deduplicating insert — in batches of 500, one transaction each, into a fresh SQLite file or a fresh
-PostgreSQL schema. The peer is VADER's ``polarity_scores`` alone on the same texts: scoring only, no
+Replays the airline tweets of ../shared/data (14,640 real tweets) through trustops' own import path
+(``ingest_batches``, what ``trustops listen import`` runs) — redaction, sentiment + complaint + intents
++ component classification, pseudonymised authors, a deduplicating insert — in batches of 500, one
+transaction each, classifying a batch while the one before is stored, into a fresh SQLite file or a
+fresh PostgreSQL schema. The peer is VADER's ``polarity_scores`` alone on the same texts: scoring only, no
 redaction, no storage. The goal is ≥ 1,000 mentions/s. Peak memory is the process's maximum RSS.
 
     .venv/bin/python bench/listen.py [--runs 3] [--stores sqlite,postgresql]
@@ -24,9 +25,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from trustops import clock
 from trustops.db import Database
 from trustops.listen.models import Mention
-from trustops.listen.pipeline import batched, ingest
+from trustops.listen.pipeline import batched, ingest_batches
 from trustops.listen.schema import MentionIn
 from trustops.listen.service import classifier_for
 
@@ -55,11 +57,10 @@ def read_tweets() -> list[MentionIn]:
 def pipeline_rate(url: str, mentions: list[MentionIn]) -> float:
     database = Database.from_url(url)
     with database.session() as session:
-        classifier_for(session).classify(["warm-up"])  # model loading is not throughput
+        classifier = classifier_for(session)
+    classifier.classify(["warm-up"])  # model loading is not throughput
     started = time.perf_counter()
-    for batch in batched(mentions, BATCH):
-        with database.session() as session:
-            ingest(session, batch, classifier=classifier_for(session), secret=SECRET, now=batch[-1].published_at)
+    ingest_batches(database, batched(mentions, BATCH), classifier=classifier, secret=SECRET, clock=clock.now)
     elapsed = time.perf_counter() - started
     with database.session() as session:
         # The file repeats some tweet ids (14,485 unique of 14,640 rows): repeats are deduplicated.

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 import trustops.models  # noqa: F401 - every table registered
 from tests.factories import make_component
 from tests.listen.conftest import NOW, SECRET, mention_in
-from trustops.db import Base
+from trustops.db import Base, Database
 from trustops.listen.models import Mention, MentionIntent
-from trustops.listen.pipeline import author_key, ingest
+from trustops.listen.pipeline import IngestResult, author_key, ingest, ingest_batches
 from trustops.listen.schema import Intent, MentionIn, Sentiment
 from trustops.listen.service import classifier_for
 
@@ -123,3 +123,16 @@ def test_intents_are_stored_one_row_each_for_counting(shop: Session) -> None:
     intents = set(shop.scalars(select(MentionIntent.intent)))
     assert {Intent.OUTAGE, Intent.PAYMENT_FAILURE, Intent.LOGIN_FAILURE} <= intents
     assert shop.scalar(text("select count(*) from mention_intents")) == len(intents)
+
+
+def test_batches_are_stored_in_order_each_in_its_own_transaction(shop: Session, db: Database) -> None:
+    batches = [[mention_in(n=1), mention_in(n=2)], [mention_in(n=2), mention_in(n=3)], [mention_in(n=3)]]
+    seen: list[IngestResult] = []
+
+    total = ingest_batches(
+        db, batches, classifier=classifier_for(shop), secret=SECRET, clock=lambda: NOW, done=seen.append
+    )
+
+    assert [(r.accepted, r.duplicates) for r in seen] == [(2, 0), (1, 1), (0, 1)]
+    assert (total.accepted, total.duplicates) == (3, 2)
+    assert shop.scalar(select(func.count()).select_from(Mention)) == 3

@@ -12,8 +12,9 @@ import typer
 from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
-    from trustops.listen.classify import Classifier, Evaluation
-    from trustops.listen.pipeline import IngestResult
+    from collections.abc import Iterator
+
+    from trustops.listen.classify import Evaluation
     from trustops.listen.schema import MentionIn
 
 app = typer.Typer(help="Brand listening: mentions, classifiers, spikes, the impact matrix.", no_args_is_help=True)
@@ -64,9 +65,10 @@ def import_(
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from trustops import clock
     from trustops.errors import InvalidInput
     from trustops.listen.formats import FORMATS, ColumnMap, read_mentions
-    from trustops.listen.pipeline import EMPTY
+    from trustops.listen.pipeline import ingest_batches
     from trustops.listen.schema import MentionIn
     from trustops.listen.service import classifier_for
 
@@ -78,7 +80,7 @@ def import_(
         raise InvalidInput(f"--map: {exc}", field="map") from None
     state: CliState = ctx.obj
     secret = state.settings.secret()
-    total, errors = EMPTY, 0
+    errors = 0
     with state.database.session() as session:
         classifier = classifier_for(session)
     with file.open("rb") as raw:
@@ -87,22 +89,26 @@ def import_(
         columns_ = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
         with Progress(*columns_, console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task(f"Importing {file.name}", total=file.stat().st_size)
-            good: list[MentionIn] = []
-            for line, item in read_mentions(stream, format_, source=source, columns=columns):
-                if isinstance(item, MentionIn):
-                    good.append(item)
-                else:
-                    errors += 1
-                    if errors <= MAX_SHOWN_ERRORS:
-                        progress.console.print(
-                            f"{file}:{line}: {item.message}", style="red", markup=False, soft_wrap=True
-                        )
-                if len(good) >= batch:
-                    total += _store(state, good, classifier, secret)
-                    good = []
-                progress.update(task, completed=counted.read_bytes)
-            if good:
-                total += _store(state, good, classifier, secret)
+
+            def batches() -> Iterator[list[MentionIn]]:
+                nonlocal errors
+                good: list[MentionIn] = []
+                for line, item in read_mentions(stream, format_, source=source, columns=columns):
+                    if isinstance(item, MentionIn):
+                        good.append(item)
+                    else:
+                        errors += 1
+                        if errors <= MAX_SHOWN_ERRORS:
+                            message = f"{file}:{line}: {item.message}"
+                            progress.console.print(message, style="red", markup=False, soft_wrap=True)
+                    if len(good) >= batch:
+                        yield good
+                        good = []
+                    progress.update(task, completed=counted.read_bytes)
+                if good:
+                    yield good
+
+            total = ingest_batches(state.database, batches(), classifier=classifier, secret=secret, clock=clock.now)
     if errors > MAX_SHOWN_ERRORS:
         typer.echo(f"... and {errors - MAX_SHOWN_ERRORS} more bad lines", err=True)
     typer.echo(
@@ -111,15 +117,6 @@ def import_(
     )
     if errors:
         raise typer.Exit(1)
-
-
-def _store(state: CliState, mentions: list[MentionIn], classifier: Classifier, secret: bytes) -> IngestResult:
-    """One batch, one transaction: what was imported before a failure stays imported."""
-    from trustops import clock
-    from trustops.listen.pipeline import ingest
-
-    with state.database.session() as session:
-        return ingest(session, mentions, classifier=classifier, secret=secret, now=clock.now())
 
 
 def _evaluation_table(evaluation: Evaluation, title: str) -> None:

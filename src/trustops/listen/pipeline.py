@@ -10,7 +10,8 @@ counted as a duplicate and neither classified nor written again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -19,10 +20,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from trustops.db import Database
 from trustops.listen.classify import Classification, Classifier
 from trustops.listen.models import Mention, MentionIntent
 from trustops.listen.redact import redact
-from trustops.listen.schema import MentionIn
+from trustops.listen.schema import Intent, MentionIn
 from trustops.privacy import pseudonymise
 
 # Metadata keys that name or point at the author: dropped whole, not merely redacted.
@@ -52,6 +54,16 @@ def author_key(secret: bytes, channel: str, author: str) -> str:
     return pseudonymise(secret, f"author:{channel}:{handle}")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch redacted and classified, ready to store; nothing in it is raw."""
+
+    received: int  # mentions in the batch, repeats and already-stored ones included
+    rows: list[dict[str, Any]]
+    intents: dict[tuple[str, str], tuple[Intent, ...]]  # by (source, external id)
+    now: datetime
+
+
 def ingest(
     session: Session,
     mentions: Sequence[MentionIn],
@@ -61,45 +73,109 @@ def ingest(
     now: datetime,
 ) -> IngestResult:
     """Store the new mentions of a batch; returns what became of them."""
-    fresh = _new_only(session, mentions)
-    if not fresh:
-        return IngestResult(0, len(mentions), 0)
+    return store(session, prepare(_new_only(session, mentions), len(mentions), classifier, secret, now))
+
+
+def ingest_batches(
+    database: Database,
+    batches: Iterable[Sequence[MentionIn]],
+    *,
+    classifier: Classifier,
+    secret: bytes,
+    clock: Callable[[], datetime],
+    done: Callable[[IngestResult], None] = lambda _result: None,
+) -> IngestResult:
+    """Import many batches, each in its own transaction, classifying one while the one before is stored.
+
+    Classification is CPU work in this process; storing is mostly waiting on the database, which on
+    PostgreSQL works in a process of its own: overlapping the two keeps both cores busy. ``done`` is
+    called with each stored batch's result, in order.
+    """
+    total = EMPTY
+    with ThreadPoolExecutor(1, thread_name_prefix="trustops-store") as writer:
+        pending: Future[IngestResult] | None = None
+        for batch in batches:
+            # Only the writer thread touches the database; mentions stored earlier are classified for
+            # nothing on a re-import, and skipped by the insert.
+            prepared = prepare(_unique(batch), len(batch), classifier, secret, clock())
+            if pending is not None:
+                total += _finished(pending, done)
+            pending = writer.submit(_store_in_own_session, database, prepared)
+        if pending is not None:
+            total += _finished(pending, done)
+    return total
+
+
+def _finished(pending: Future[IngestResult], done: Callable[[IngestResult], None]) -> IngestResult:
+    result = pending.result()
+    done(result)
+    return result
+
+
+def _store_in_own_session(database: Database, prepared: Prepared) -> IngestResult:
+    with database.session() as session:
+        return store(session, prepared)
+
+
+def prepare(
+    fresh: Sequence[MentionIn], received: int, classifier: Classifier, secret: bytes, now: datetime
+) -> Prepared:
+    """Redact, pseudonymise and classify: everything but the database."""
     rows = [_redacted_row(m, secret, now) for m in fresh]
     labels = classifier.classify(
         [row["text"] if not row["title"] else f"{row['title']}. {row['text']}" for row in rows]
     )
     for row, label in zip(rows, labels, strict=True):
         row.update(_label_columns(label))
-    stored = _insert(session, rows, now)
+    intents = {(row["source"], row["external_id"]): label.intents for row, label in zip(rows, labels, strict=True)}
+    return Prepared(received, rows, intents, now)
+
+
+def store(session: Session, prepared: Prepared) -> IngestResult:
+    """Insert a prepared batch; mentions stored meanwhile by anyone are counted as duplicates."""
+    known = _known(session, [(row["source"], row["external_id"]) for row in prepared.rows])
+    rows = [row for row in prepared.rows if (row["source"], row["external_id"]) not in known]
+    if not rows:
+        return IngestResult(0, prepared.received, 0)
+    stored = _insert(session, rows, prepared.now)
+    published = {(row["source"], row["external_id"]): row["published_at"] for row in rows}
     intents = [
-        {
-            "mention_id": stored[(row["source"], row["external_id"])],
-            "intent": intent,
-            "published_at": row["published_at"],
-        }
-        for row, label in zip(rows, labels, strict=True)
-        if (row["source"], row["external_id"]) in stored
-        for intent in label.intents
+        {"mention_id": mention_id, "intent": intent, "published_at": published[key]}
+        for key, mention_id in stored.items()
+        for intent in prepared.intents[key]
     ]
     if intents:
-        session.execute(cast(Table, MentionIntent.__table__).insert(), intents)
+        table = cast(Table, MentionIntent.__table__)
+        session.execute(_insert_for(session)(table).on_conflict_do_nothing(), intents)
     redactions = sum(row["redactions"] for row in rows if (row["source"], row["external_id"]) in stored)
-    return IngestResult(len(stored), len(mentions) - len(stored), redactions)
+    return IngestResult(len(stored), prepared.received - len(stored), redactions)
 
 
-def _new_only(session: Session, mentions: Sequence[MentionIn]) -> list[MentionIn]:
-    """The batch without repeats and without mentions already stored (one indexed query per source)."""
+def _unique(mentions: Sequence[MentionIn]) -> list[MentionIn]:
+    """The batch without repeats of a (source, external id), first one kept."""
     unique: dict[tuple[str, str], MentionIn] = {}
     for mention in mentions:
         unique.setdefault((mention.source, mention.external_id), mention)
+    return list(unique.values())
+
+
+def _new_only(session: Session, mentions: Sequence[MentionIn]) -> list[MentionIn]:
+    """The batch without repeats and without mentions already stored."""
+    unique = {(m.source, m.external_id): m for m in _unique(mentions)}
+    known = _known(session, list(unique))
+    return [m for key, m in unique.items() if key not in known]
+
+
+def _known(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (source, external id) pairs are stored already: one indexed query per source."""
     by_source: dict[str, list[str]] = {}
-    for source, external_id in unique:
+    for source, external_id in keys:
         by_source.setdefault(source, []).append(external_id)
     known: set[tuple[str, str]] = set()
     for source, ids in by_source.items():
         query = select(Mention.external_id).where(Mention.source == source, Mention.external_id.in_(ids))
         known.update((source, external_id) for external_id in session.scalars(query))
-    return [m for key, m in unique.items() if key not in known]
+    return known
 
 
 def _redacted_row(mention: MentionIn, secret: bytes, now: datetime) -> dict[str, Any]:
@@ -167,13 +243,12 @@ def _label_columns(label: Classification) -> dict[str, Any]:
 def _insert(session: Session, rows: list[dict[str, Any]], now: datetime) -> dict[tuple[str, str], int]:
     """Insert ``rows``, skipping (source, external id) pairs stored meanwhile; the ids of those that went in.
 
-    A plain executemany (no RETURNING) is about five times faster on PostgreSQL; the rows this call
-    wrote are then found by their key and by ``ingested_at``, which is this batch's own timestamp, so a
-    concurrent writer's copy of the same mention is not counted twice.
+    ``rows`` hold no key stored before the batch. A plain executemany (no RETURNING) is about five times
+    faster on PostgreSQL; the rows this call wrote are then found by their key and by ``ingested_at``,
+    this batch's own timestamp, so a concurrent writer's copy of the same mention is not counted as ours.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, Mention.__table__)
+    insert = _insert_for(session)
     session.execute(insert(table).on_conflict_do_nothing(index_elements=[table.c.source, table.c.external_id]), rows)
     by_source: dict[str, list[str]] = {}
     for row in rows:
@@ -185,6 +260,11 @@ def _insert(session: Session, rows: list[dict[str, Any]], now: datetime) -> dict
         )
         stored.update(((source, external_id), id_) for id_, external_id in session.execute(query))
     return stored
+
+
+def _insert_for(session: Session) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def batched(items: Iterable[MentionIn], size: int) -> Iterable[list[MentionIn]]:
