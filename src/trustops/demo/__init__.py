@@ -112,7 +112,8 @@ def seed(
     """Fill an empty database with the demo scenario; ``step(label, units)`` reports progress."""
     report = step or (lambda _label, _units: None)
     rng = random.Random(2026)
-    sync_catalog(session, demo_catalog(port))
+    catalog = demo_catalog(port)
+    sync_catalog(session, catalog)
     sync_checks(session, now=now)
     session.flush()
     report("catalog", 1)
@@ -131,7 +132,7 @@ def seed(
     _heartbeat_history(session, now)
     _lost_signals(session, now, past["Card payments declined"])
     report("health signals", 1)
-    seed_mentions(session, secret=secret, policy=demo_catalog(port).policy, now=now, report=report)
+    seed_mentions(session, secret=secret, policy=catalog.policy, now=now, report=report)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)

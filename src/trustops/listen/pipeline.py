@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -73,7 +73,8 @@ def ingest(
     now: datetime,
 ) -> IngestResult:
     """Store the new mentions of a batch; returns what became of them."""
-    return store(session, prepare(_new_only(session, mentions), len(mentions), classifier, secret, now))
+    fresh = _new_only(session, mentions)  # checked before classifying, so re-deliveries cost no model time
+    return _write(session, prepare(fresh, len(mentions), classifier, secret, now))
 
 
 def ingest_batches(
@@ -135,6 +136,12 @@ def store(session: Session, prepared: Prepared) -> IngestResult:
     """Insert a prepared batch; mentions stored meanwhile by anyone are counted as duplicates."""
     known = _known(session, [(row["source"], row["external_id"]) for row in prepared.rows])
     rows = [row for row in prepared.rows if (row["source"], row["external_id"]) not in known]
+    return _write(session, replace(prepared, rows=rows))
+
+
+def _write(session: Session, prepared: Prepared) -> IngestResult:
+    """Insert a prepared batch whose keys were not stored when it was checked."""
+    rows = prepared.rows
     if not rows:
         return IngestResult(0, prepared.received, 0)
     stored = _insert(session, rows, prepared.now)

@@ -20,10 +20,10 @@ from trustops.accounts.models import ApiToken, Scope
 from trustops.errors import InvalidInput
 from trustops.listen import matrix as impact
 from trustops.listen.formats import LineError, parse_mention_lines, parse_mention_objects
-from trustops.listen.models import Mention, SpikeAlert
+from trustops.listen.models import Mention
 from trustops.listen.pipeline import ingest
 from trustops.listen.schema import Channel, Intent, MentionIn, Sentiment
-from trustops.listen.service import classifier_for
+from trustops.listen.service import classifier_for, recent_spikes
 from trustops.monitor.sources.encoding import decode_body
 from trustops.web.deps import ClockDep, SessionDep, SettingsDep, require
 from trustops.web.routes.ingest import MAX_JSON_BYTES, JsonBody, json_doc
@@ -192,8 +192,7 @@ def list_spikes(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SpikePublic]:
     """Spikes raised, newest first, each with the sentence a marketing director can forward."""
-    query = select(SpikeAlert).order_by(SpikeAlert.raised_at.desc(), SpikeAlert.id.desc()).limit(limit)
-    return [SpikePublic.model_validate(s) for s in session.scalars(query)]
+    return [SpikePublic.model_validate(s) for s in recent_spikes(session, limit=limit)]
 
 
 @router.get("/api/v1/listen/matrix", response_model=list[MatrixRowPublic])
