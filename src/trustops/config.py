@@ -138,6 +138,28 @@ class Policy(BaseModel):
     targeted_update_cadence_minutes: int = Field(
         60, ge=1, description="Minutes between updates of an open incident told only to targeted customers."
     )
+    targeted_min_value: float = Field(
+        50_000,
+        ge=0,
+        description="Annual value of the affected customers (in the customers table's currency) from which "
+        "a small incident has high business impact and is told to them directly; any affected enterprise "
+        "customer counts as high impact too.",
+    )
+    band_status_page_impact: Literal["minor", "major", "critical"] = Field(
+        "major",
+        description="Between the targeted and status-page shares of users, an incident at least this severe "
+        "goes on the public page; a milder one is told to the affected accounts if it hits high value, else "
+        "kept internal (see docs/communication.md).",
+    )
+    degraded_reminder_hours: list[int] = Field(
+        [3, 6, 12, 24],
+        min_length=1,
+        description="Hours after which the owner is reminded that a component is still not operational "
+        "(Statuspage's 3, 6, 12 and 24 h).",
+    )
+    subscriber_confirm_hours: int = Field(
+        48, ge=1, description="Unconfirmed status-page subscriptions are deleted after this many hours."
+    )
     probe_failure_threshold: int = Field(
         3, ge=1, description="Consecutive failed probe runs that open an incident on the component."
     )

@@ -92,3 +92,33 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # gave up: permanent error or retries spent; shown on the dashboard
+
+
+class Channel(StrEnum):
+    """Where news of an incident goes (rules.md §1: SEV-1 public page, SEV-2 targeted, SEV-3 retrospective)."""
+
+    STATUS_PAGE = "status_page"  # the public status page, its subscribers and feeds
+    TARGETED = "targeted"  # e-mail to the affected accounts plus account-manager tasks
+    INTERNAL = "internal"  # responders and internal audiences only; no customer message
+    RETROSPECTIVE = "retrospective"  # a back-dated report on the page, notifications off
+
+
+class Audience(StrEnum):
+    """Who one incident update is for."""
+
+    PUBLIC = "public"  # the status page, its subscribers, and everyone internal
+    TARGETED = "targeted"  # the affected accounts' contacts (and everyone internal)
+    INTERNAL = "internal"  # employees, partners, investors and responders; never on the page
+
+
+class MaintenanceState(StrEnum):
+    """Statuspage scheduled-maintenance states (formats.md §1.2)."""
+
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+    @property
+    def is_active(self) -> bool:
+        return self in (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trustops.accounts.models import ApiToken, User
 from trustops.catalog.models import Component
+from trustops.comms.models import Account, AccountTask, Maintenance, MaintenanceUpdate, Subscriber
 from trustops.customers import Customer
 from trustops.listen.models import ListenModel, Mention, MentionIntent, SpikeAlert
 from trustops.monitor.health_models import (
@@ -20,6 +21,8 @@ from trustops.monitor.health_models import (
 from trustops.monitor.models import Incident, IncidentComponent, IncidentEvent
 
 __all__ = [
+    "Account",
+    "AccountTask",
     "Alert",
     "ApiToken",
     "Component",
@@ -32,6 +35,8 @@ __all__ = [
     "IncidentEvent",
     "Lease",
     "ListenModel",
+    "Maintenance",
+    "MaintenanceUpdate",
     "Mention",
     "MentionIntent",
     "Ping",
@@ -39,5 +44,6 @@ __all__ = [
     "ProbeRun",
     "Route",
     "SpikeAlert",
+    "Subscriber",
     "User",
 ]

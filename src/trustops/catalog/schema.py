@@ -121,6 +121,9 @@ class ComponentSpec(_Strict):
     )
     checks: list[Check] = Field(default_factory=list)
     slo: SloSpec | None = None
+    only_show_if_degraded: bool = Field(
+        False, description="Hidden on the public status page while operational (Statuspage's option of that name)."
+    )
 
 
 class AlertMapping(_Strict):
@@ -140,6 +143,11 @@ class NotificationRoute(_Strict):
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$", description="Sent through the SMTP settings.")
     components: list[str] = Field(default_factory=list, description="Only these components; empty means all.")
     min_impact: Impact = Field(Impact.MINOR, description="Only incidents at least this severe.")
+    audience: Literal["responders", "employees", "partners", "investors"] = Field(
+        "responders",
+        description="Who is behind it. Responders also get reminders of overdue updates; employees, partners "
+        "and investors get every update, internal ones included, which say more than the public page.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> NotificationRoute:
@@ -148,12 +156,44 @@ class NotificationRoute(_Strict):
         return self
 
 
+class StatusPageSpec(_Strict):
+    """The public status page: what it is called and where readers reach it."""
+
+    name: str = Field("Status", min_length=1, max_length=120, description="Shown as the page title.")
+    url: HttpUrl | None = Field(
+        None, description="Public address of the page; defaults to the installation's base URL + `/status`."
+    )
+    time_zone: str = Field("Etc/UTC", description="IANA time zone the page shows times in.")
+    history_days: int = Field(90, ge=7, le=365, description="Days of uptime bars and past incidents shown.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _valid_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone") from None
+        return value
+
+
+class AccountSpec(_Strict):
+    """A key account: whom to write to when an incident hits it, and who looks after it."""
+
+    name: str = Field(min_length=1, max_length=120, description="As in the customers table's `account` column.")
+    contacts: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+        default_factory=list, description="E-mail addresses that get targeted notices."
+    )
+    manager: str | None = Field(None, max_length=120, description="The account manager who gets a task to call.")
+
+
 class CatalogFile(_Strict):
     version: Literal[1] = 1
     policy: Policy = Field(default_factory=Policy)
+    status_page: StatusPageSpec = Field(default_factory=StatusPageSpec)
     components: list[ComponentSpec] = Field(default_factory=list)
     mappings: list[AlertMapping] = Field(default_factory=list)
     notifications: list[NotificationRoute] = Field(default_factory=list)
+    accounts: list[AccountSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_components(self) -> CatalogFile:

@@ -36,6 +36,7 @@ def put_component(session: Session, spec: ComponentSpec, *, source: str = "api")
     component.value_weight = spec.value_weight
     component.phrases = list(spec.phrases)
     component.checks = [check.model_dump(mode="json", exclude_none=True) for check in spec.checks]
+    component.only_show_if_degraded = spec.only_show_if_degraded
     component.slo = spec.slo.model_dump(mode="json") if spec.slo else None
     component.source = source
     return component

@@ -142,7 +142,9 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id", ondelete="CASCADE"))
-    route: Mapped[str] = mapped_column(String(64))
+    route: Mapped[str] = mapped_column(String(64))  # a Route name, or "subscriber:<id>" / "account:<name>:<n>"
+    audience: Mapped[str] = mapped_column(String(32), default="responders")
+    target: Mapped[str | None] = mapped_column(String(1000))  # the address, for deliveries not through a Route
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus), default=DeliveryStatus.PENDING)
@@ -165,6 +167,7 @@ class Route(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     components: Mapped[list[str]] = mapped_column(JSON, default=list)
     min_impact: Mapped[Impact] = mapped_column(enum_column(Impact))
+    audience: Mapped[str] = mapped_column(String(32), default="responders")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

@@ -4,12 +4,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from trustops import clock
 from trustops.db import Base, UTCDateTime
-from trustops.enums import ComponentStatus, Impact, IncidentState, enum_column
+from trustops.enums import Channel, ComponentStatus, Impact, IncidentState, enum_column
 
 
 class Incident(Base):
@@ -25,6 +25,11 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Communication (comms/): where its news goes, whether a person fixed that, who answers for updates.
+    channel: Mapped[Channel | None] = mapped_column(enum_column(Channel))
+    channel_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False)  # a retrospective report
+    owner: Mapped[str | None] = mapped_column(String(120))  # a notification route name; None: every route
 
     components: Mapped[list[IncidentComponent]] = relationship(
         back_populates="incident", cascade="all, delete-orphan", order_by="IncidentComponent.component_id"
@@ -60,6 +65,8 @@ class EventKind(StrEnum):
     DECISION = "decision"
     ALERT = "alert"  # a signal joined or left the incident
     SPIKE = "spike"  # customers started complaining about one of its components
+    REMINDER = "reminder"  # an update is overdue, or a component has been down for hours
+    NOTICE = "notice"  # targeted notices went to affected accounts; tasks for their managers
 
 
 class IncidentEvent(Base):

@@ -32,7 +32,7 @@ def sync_routes(session: Session, routes: list[NotificationRoute]) -> None:
     for route in routes:
         row = session.get(Route, route.name) or Route(name=route.name)
         row.url, row.email, row.components = route.url, route.email, list(route.components)
-        row.min_impact, row.active = route.min_impact, True
+        row.min_impact, row.audience, row.active = route.min_impact, route.audience, True
         session.add(row)
     for row in session.scalars(select(Route).where(Route.name.not_in(names))):
         row.active = False
