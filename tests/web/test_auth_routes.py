@@ -19,11 +19,35 @@ PUBLIC_API = {
     ("POST", "/api/{project_id}/envelope/"),  # authenticated by its Sentry key
     ("POST", "/api/v1/ingest/sentry-webhook"),  # authenticated by its HMAC signature
     *((method, path) for method in ("GET", "POST") for path in ("/ping/{uuid}", "/ping/{uuid}/{action}")),
+    # The Atlassian Statuspage v2 public API: what the public status page says, nothing more.
+    *(
+        ("GET", f"/api/v2/{name}.json")
+        for name in (
+            "summary",
+            "status",
+            "components",
+            "incidents",
+            "incidents/unresolved",
+            "scheduled-maintenances",
+            "scheduled-maintenances/upcoming",
+            "scheduled-maintenances/active",
+        )
+    ),
 }
 PUBLIC_PAGES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/docs"),
+    # The public status page, its feeds, and its subscriptions (confirmed and ended by signed links).
+    ("GET", "/status"),
+    ("GET", "/status/incidents/{public_id}"),
+    ("GET", "/status/maintenances/{public_id}"),
+    ("GET", "/status/history.atom"),
+    ("GET", "/status/history.rss"),
+    ("POST", "/status/subscribe"),
+    ("GET", "/status/subscriptions/confirm/{token}"),
+    ("GET", "/status/subscriptions/unsubscribe/{token}"),
+    ("POST", "/status/subscriptions/unsubscribe/{token}"),
 }
 FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
 NON_ADMIN = [s for s in Scope if s is not Scope.ADMIN]

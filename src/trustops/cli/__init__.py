@@ -8,7 +8,7 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from trustops.cli import accounts, config, db, heartbeats, incidents, listen, serve
+from trustops.cli import accounts, comms, config, db, heartbeats, incidents, listen, maintenance, serve, status
 from trustops.cli.state import CliState
 
 
@@ -73,6 +73,9 @@ app.add_typer(incidents.app, name="incident")
 app.add_typer(incidents.components, name="component")
 app.add_typer(heartbeats.app, name="heartbeat")
 app.add_typer(listen.app, name="listen")
+app.add_typer(comms.app, name="comms")
+app.add_typer(status.app, name="status")
+app.add_typer(maintenance.app, name="maintenance")
 
 
 def main() -> None:

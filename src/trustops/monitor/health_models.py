@@ -140,8 +140,9 @@ class Delivery(Base):
     __table_args__ = (UniqueConstraint("event_id", "route"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("incident_events.id", ondelete="CASCADE"))
+    # Null for messages about no incident (a subscriber's confirmation e-mail).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_events.id", ondelete="CASCADE"))
     route: Mapped[str] = mapped_column(String(64))  # a Route name, or "subscriber:<id>" / "account:<name>:<n>"
     audience: Mapped[str] = mapped_column(String(32), default="responders")
     target: Mapped[str | None] = mapped_column(String(1000))  # the address, for deliveries not through a Route

@@ -27,7 +27,19 @@ from trustops.web import errors
 from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
 from trustops.web.pinglane import OPENAPI_PATHS, PingLane
-from trustops.web.routes import components, dashboard, heartbeats, incidents, ingest, listen, system
+from trustops.web.routes import (
+    comms,
+    components,
+    dashboard,
+    heartbeats,
+    incidents,
+    ingest,
+    listen,
+    status,
+    subscriptions,
+    system,
+    writing,
+)
 from trustops.web.templating import STATIC_DIR
 
 DESCRIPTION = """\
@@ -70,7 +82,19 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     # Outermost: pings never pay for sessions, routing or per-request metrics labels.
     app.add_middleware(PingLane, writer=writer, body_limit=settings.ping_body_limit, counter=app.state.metrics.pings)
     errors.install(app)
-    for module in (system, components, incidents, heartbeats, ingest, listen, dashboard):
+    for module in (
+        system,
+        components,
+        incidents,
+        heartbeats,
+        ingest,
+        listen,
+        comms,
+        writing,
+        subscriptions,
+        status,
+        dashboard,
+    ):
         app.include_router(module.router)
     # Swagger UI's assets come from an installed package: /docs must work with no internet.
     app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")

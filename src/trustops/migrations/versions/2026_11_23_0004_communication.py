@@ -131,6 +131,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("only_show_if_degraded", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column("event_id", existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column("audience", sa.String(length=32), nullable=False, server_default="responders"))
         batch_op.add_column(sa.Column("target", sa.String(length=1000), nullable=True))
 
@@ -167,6 +169,8 @@ def downgrade() -> None:
         batch_op.drop_column("channel")
 
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.alter_column("event_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column("incident_id", existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column("target")
         batch_op.drop_column("audience")
 

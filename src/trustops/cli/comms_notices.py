@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from trustops.cli.comms import app  # noqa: F401
