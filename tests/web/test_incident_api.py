@@ -44,7 +44,7 @@ def test_opening_an_incident_stores_it_with_its_timeline(
     assert created["state"] == "investigating"
     assert created["impact"] == "critical"
     assert created["components"] == {"checkout": "major_outage"}
-    assert [e["kind"] for e in created["timeline"]] == ["opened", "component_status"]
+    assert [e["kind"] for e in created["timeline"]] == ["opened", "component_status", "decision"]
     stored = get_incident(session, created["id"])
     assert stored.detected_at == NOW
     assert timeline(session, stored.id)[0].actor == "token:statusbot"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from trustops import clock
 from trustops.catalog.models import Component
 from trustops.config import Policy
-from trustops.enums import ComponentStatus, Criticality, Impact, IncidentState
+from trustops.enums import Audience, ComponentStatus, Criticality, Impact, IncidentState
 from trustops.errors import Conflict, InvalidInput, NotFound
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
 from trustops.monitor.notify import NOTIFY_KINDS, enqueue
@@ -35,6 +36,7 @@ class Change:
     message: str | None = None
     components: Mapping[str, ComponentStatus] | None = None
     impact: Impact | None = None
+    audience: Audience | None = None  # who the message is for; None follows the incident's channel
 
     def is_empty(self) -> bool:
         return self.state is None and not self.message and self.components is None and self.impact is None
@@ -67,6 +69,7 @@ def open_incident(
     state: IncidentState = IncidentState.INVESTIGATING,
     started_at: datetime | None = None,
     source: str = "manual",
+    audience: Audience | None = None,
     now: datetime | None = None,
 ) -> Incident:
     now = now or clock.now()
@@ -91,7 +94,8 @@ def open_incident(
     incident.components = [IncidentComponent(component_id=cid, status=s) for cid, s in components.items()]
     session.add(incident)
     session.flush()
-    record_event(session, incident, EventKind.OPENED, actor, now, message, {"impact": incident.impact.value})
+    opened = {"impact": incident.impact.value, **_audience_data(audience)}
+    record_event(session, incident, EventKind.OPENED, actor, now, message, opened)
     for cid, status in components.items():
         record_event(session, incident, EventKind.COMPONENT_STATUS, actor, now, None, _status_data(cid, None, status))
     return incident
@@ -117,7 +121,7 @@ def update_incident(
         _change_components(session, incident, change.components, actor, now)
     _change_impact(session, incident, change, actor, now)
     if change.message and not recorded:
-        record_event(session, incident, EventKind.UPDATE, actor, now, change.message)
+        record_event(session, incident, EventKind.UPDATE, actor, now, change.message, _audience_data(change.audience))
     incident.updated_at = now
     return incident
 
@@ -208,7 +212,7 @@ def _change_state(session: Session, incident: Incident, change: Change, actor: s
         )
     elif change.state.is_open and not before.is_open:
         incident.resolved_at = None
-    data = {"from": before.value, "to": change.state.value}
+    data = {"from": before.value, "to": change.state.value, **_audience_data(change.audience)}
     record_event(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, data)
     return True
 
@@ -256,6 +260,10 @@ def _change_impact(session: Session, incident: Incident, change: Change, actor: 
     record_event(session, incident, EventKind.IMPACT_CHANGED, actor, now, None, data)
 
 
+def _audience_data(audience: Audience | None) -> dict[str, str]:
+    return {} if audience is None else {"audience": audience.value}
+
+
 def _status_data(component_id: str, before: ComponentStatus | None, after: ComponentStatus) -> dict[str, str | None]:
     return {"component": component_id, "from": before.value if before else None, "to": after.value}
 
@@ -267,7 +275,7 @@ def record_event(
     actor: str,
     at: datetime,
     message: str | None = None,
-    data: Mapping[str, str | None] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> IncidentEvent:
     row = IncidentEvent(
         incident_id=incident.id,

@@ -1,4 +1,4 @@
-"""The background worker: heartbeat sweeps, probe runs, notifications, SLO checks and retention.
+"""The background worker: heartbeat sweeps, probe runs, notifications, SLO checks, communication and retention.
 
 Any number of workers may run against one PostgreSQL. Per-row work is claimed with conditional
 UPDATEs; the periodic jobs that scan everything (SLOs, retention) run under a lease row, so one worker
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trustops import clock
 from trustops.catalog.schema import CatalogFile
+from trustops.comms import cadence, channel, maintenance
 from trustops.config import Settings
 from trustops.db import Database
 from trustops.listen import watch
@@ -65,6 +66,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(probe_threads, thread_name_prefix="trustops-probe")
         self._sweep, self._notify = Every(0.5), Every(1.0)
         self._slo, self._retention, self._radius = Every(60.0), Every(3600.0), Every(30.0)
+        self._comms = Every(30.0)
         self._spikes = Every(60.0 * catalog().policy.spike_check_minutes)
 
     def run(self, stop: threading.Event, tick: float = 0.2) -> None:
@@ -85,6 +87,8 @@ class Worker:
             self.deliver(now)
         if self._radius.due(now) and self.lease("blast-radius", now, timedelta(seconds=60)):
             self.escalate(now)
+        if self._comms.due(now) and self.lease("comms", now, timedelta(seconds=60)):
+            self.communicate(now)
         if self._slo.due(now) and self.lease("slo", now, timedelta(seconds=90)):
             self.evaluate_slos(now)
         if self._spikes.due(now) and self.lease("spikes", now, timedelta(minutes=10)):
@@ -126,6 +130,14 @@ class Worker:
     def escalate(self, now: datetime) -> None:
         with self.database.writer() as session:
             exposure.escalate_open(session, policy=self.catalog().policy, now=now)
+
+    def communicate(self, now: datetime) -> None:
+        """Re-decide channels, remind owners of overdue updates and long outages, start and end maintenances."""
+        policy = self.catalog().policy
+        with self.database.writer() as session:
+            channel.decide_recent(session, policy=policy, now=now)
+            cadence.remind(session, policy=policy, now=now)
+            maintenance.advance(session, now=now)
 
     def evaluate_slos(self, now: datetime) -> None:
         catalog = self.catalog()

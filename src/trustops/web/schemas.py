@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from trustops.catalog.schema import ComponentSpec
-from trustops.enums import ComponentStatus, Impact, IncidentState
+from trustops.enums import Audience, Channel, ComponentStatus, Impact, IncidentState
 from trustops.monitor.models import EventKind
 
 
@@ -30,6 +30,12 @@ class IncidentCreate(_In):
     impact: Impact | None = Field(None, description="Derived from components and criticality when omitted.")
     state: IncidentState = IncidentState.INVESTIGATING
     started_at: AwareDatetime | None = Field(None, description="When it really began; defaults to now.")
+    audience: Audience | None = Field(
+        None, description="Who the first message is for: public, targeted or internal; follows the channel if omitted."
+    )
+    owner: str | None = Field(
+        None, min_length=1, max_length=120, description="The notification route reminded of overdue updates."
+    )
 
 
 class IncidentUpdate(_In):
@@ -37,6 +43,9 @@ class IncidentUpdate(_In):
     message: str | None = Field(None, max_length=10_000)
     components: dict[str, ComponentStatus] | None = None
     impact: Impact | None = None
+    audience: Audience | None = Field(
+        None, description="Who the message is for: public, targeted or internal; follows the channel if omitted."
+    )
 
 
 class IncidentResolve(_In):
@@ -66,6 +75,8 @@ class IncidentSummary(BaseModel):
     resolved_at: datetime | None
     updated_at: datetime
     components: dict[str, ComponentStatus]
+    channel: Channel | None = Field(description="Where its news goes; see docs/communication.md.")
+    owner: str | None
 
 
 class IncidentPublic(IncidentSummary):

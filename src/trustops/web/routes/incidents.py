@@ -5,9 +5,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from trustops.accounts.models import ApiToken, Scope
+from trustops.comms import channel
+from trustops.errors import InvalidInput
 from trustops.monitor import incidents
+from trustops.monitor.health_models import Route
 from trustops.monitor.models import Incident
-from trustops.web.deps import ClockDep, SessionDep, require, token_actor
+from trustops.web.deps import ClockDep, PolicyDep, SessionDep, require, token_actor
 from trustops.web.schemas import (
     IncidentCreate,
     IncidentEventPublic,
@@ -34,6 +37,8 @@ def to_summary(incident: Incident) -> IncidentSummary:
         resolved_at=incident.resolved_at,
         updated_at=incident.updated_at,
         components={c.component_id: c.status for c in incident.components},
+        channel=incident.channel,
+        owner=incident.owner,
     )
 
 
@@ -59,7 +64,12 @@ def get_incident(incident_id: int, _token: Reader, session: SessionDep) -> Incid
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)
-def open_incident(body: IncidentCreate, token: Writer, session: SessionDep, now: ClockDep) -> IncidentPublic:
+def open_incident(
+    body: IncidentCreate, token: Writer, session: SessionDep, policy: PolicyDep, now: ClockDep
+) -> IncidentPublic:
+    """Open an incident; its channel is decided at once (see docs/communication.md)."""
+    if body.owner is not None and session.get(Route, body.owner) is None:
+        raise InvalidInput(f"owner: no notification route named {body.owner!r}", field="owner")
     incident = incidents.open_incident(
         session,
         title=body.title,
@@ -70,26 +80,34 @@ def open_incident(body: IncidentCreate, token: Writer, session: SessionDep, now:
         state=body.state,
         started_at=body.started_at,
         source="api",
+        audience=body.audience,
         now=now,
     )
+    incident.owner = body.owner
+    channel.apply(session, incident, policy=policy, now=now)
     session.commit()
     return to_public(incident)
 
 
 @router.post("/{incident_id}/updates", response_model=IncidentPublic)
 def update_incident(
-    incident_id: int, body: IncidentUpdate, token: Writer, session: SessionDep, now: ClockDep
+    incident_id: int, body: IncidentUpdate, token: Writer, session: SessionDep, policy: PolicyDep, now: ClockDep
 ) -> IncidentPublic:
-    change = incidents.Change(state=body.state, message=body.message, components=body.components, impact=body.impact)
+    change = incidents.Change(
+        state=body.state, message=body.message, components=body.components, impact=body.impact, audience=body.audience
+    )
     incident = incidents.update_incident(session, incident_id, change, actor=token_actor(token), now=now)
+    channel.apply(session, incident, policy=policy, now=now)
     session.commit()
     return to_public(incident)
 
 
 @router.post("/{incident_id}/resolve", response_model=IncidentPublic)
 def resolve_incident(
-    incident_id: int, body: IncidentResolve, token: Writer, session: SessionDep, now: ClockDep
+    incident_id: int, body: IncidentResolve, token: Writer, session: SessionDep, policy: PolicyDep, now: ClockDep
 ) -> IncidentPublic:
+    """Resolve an incident; one resolved before its first update was due becomes a retrospective report."""
     incident = incidents.resolve_incident(session, incident_id, actor=token_actor(token), message=body.message, now=now)
+    channel.apply(session, incident, policy=policy, now=now)
     session.commit()
     return to_public(incident)
