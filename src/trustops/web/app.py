@@ -40,6 +40,7 @@ from trustops.web.routes import (
     system,
     writing,
 )
+from trustops.web.statuscache import StatusCache, StatusLane
 from trustops.web.templating import STATIC_DIR
 
 DESCRIPTION = """\
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.state.policy = catalog.policy
     app.state.metrics = AppMetrics(database)
     app.state.ping_writer = writer
+    app.state.status_cache = StatusCache(database, settings, lambda: app.state.catalog)
 
     app.add_middleware(
         SessionMiddleware,
@@ -81,6 +83,8 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.add_middleware(_Wrap, wrap=app.state.metrics.middleware)
     # Outermost: pings never pay for sessions, routing or per-request metrics labels.
     app.add_middleware(PingLane, writer=writer, body_limit=settings.ping_body_limit, counter=app.state.metrics.pings)
+    # Outermost of all: the status page is served from memory, for crowds (statuscache.py).
+    app.add_middleware(StatusLane, cache=app.state.status_cache)
     errors.install(app)
     for module in (
         system,
