@@ -114,6 +114,7 @@ def prepare(database: Database, catalog: CatalogFile) -> None:
     """Migrate an embedded database; refuse a server database that is behind; sync the catalog."""
     from trustops import clock
     from trustops.catalog.service import sync_catalog
+    from trustops.comms.notices import sync_accounts
     from trustops.monitor.notify import sync_routes
     from trustops.monitor.probing import sync_checks
 
@@ -125,6 +126,7 @@ def prepare(database: Database, catalog: CatalogFile) -> None:
         sync_catalog(session, catalog)
         sync_checks(session, now=clock.now())
         sync_routes(session, list(catalog.notifications))
+        sync_accounts(session, list(catalog.accounts))
 
 
 def _require_current_schema(database: Database) -> None:

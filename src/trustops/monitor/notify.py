@@ -3,6 +3,12 @@
 Because the delivery row is committed in the same transaction as the event, nothing is lost when a
 process dies; a worker claims due deliveries with a conditional UPDATE, sends them, and retries with
 backoff. A delivery that cannot succeed ends as ``failed`` and stays visible; none is dropped silently.
+
+Who hears what (:func:`enqueue`): every notification route (responders, and the internal audiences
+employees, partners and investors) gets every update, internal ones included; confirmed status-page
+subscribers get the public updates of public incidents, unless an update turns notifications off; the
+contacts of the affected key accounts get the targeted (and public) updates of a targeted incident.
+Deliveries to a subscriber or a contact carry their own address (``target``), one row per recipient.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from trustops.catalog.schema import NotificationRoute
+from trustops.catalog.schema import NotificationRoute, StatusPageSpec
+from trustops.comms import notices, subscriptions
+from trustops.comms.audience import audience_of
 from trustops.comms.channels import ChannelError, Message
 from trustops.config import Settings
-from trustops.enums import DeliveryStatus, IncidentState
+from trustops.enums import Audience, Channel, DeliveryStatus, IncidentState
 from trustops.monitor.health_models import Delivery, Route
 from trustops.monitor.models import EventKind, Incident, IncidentEvent
 
@@ -25,6 +33,11 @@ BACKOFF = [timedelta(seconds=s) for s in (30, 60, 120, 300, 600, 1800)]  # then 
 CLAIM_FOR = timedelta(minutes=2)
 
 Sender = Callable[[Route, Message, Settings], None]
+TOLD = {
+    Audience.PUBLIC: "the public (status page and its subscribers)",
+    Audience.TARGETED: "the affected accounts only",
+    Audience.INTERNAL: "internal audiences only; not on the status page",
+}
 
 
 def sync_routes(session: Session, routes: list[NotificationRoute]) -> None:
@@ -39,9 +52,16 @@ def sync_routes(session: Session, routes: list[NotificationRoute]) -> None:
 
 
 def enqueue(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
-    """Add a delivery per matching route for a notable event; returns how many."""
+    """Add a delivery per matching route and per reader the event is for; returns how many."""
     if event.kind not in NOTIFY_KINDS:
         return 0
+    count = _to_routes(session, incident, event, now)
+    if event.message:
+        count += _to_subscribers(session, incident, event, now) + _to_accounts(session, incident, event, now)
+    return count
+
+
+def _to_routes(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
     components = {c.component_id for c in incident.components}
     message = compose(incident, event)
     count = 0
@@ -50,20 +70,56 @@ def enqueue(session: Session, incident: Incident, event: IncidentEvent, now: dat
             route.components and not components & set(route.components)
         ):
             continue
-        session.add(
-            Delivery(
-                incident_id=incident.id,
-                event_id=event.id,
-                route=route.name,
-                subject=message.subject,
-                body=message.body,
-                status=DeliveryStatus.PENDING,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        session.add(_delivery(incident, event, route.name, route.audience, None, message, now))
         count += 1
     return count
+
+
+def _to_subscribers(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
+    # The text is written when sent: it carries signed links, and no token is ever stored.
+    subject = subscriptions.subscriber_subject(incident, event)
+    readers = subscriptions.recipients(session, incident, event)
+    for reader in readers:
+        message = Message(subject, event.message or "")
+        route = f"{subscriptions.ROUTE_PREFIX}{reader.id}"
+        session.add(_delivery(incident, event, route, subscriptions.AUDIENCE, reader.target, message, now))
+    return len(readers)
+
+
+def _to_accounts(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
+    if incident.channel is not Channel.TARGETED or audience_of(event, incident) is Audience.INTERNAL:
+        return 0
+    if (event.data or {}).get("deliver_notifications") is False:
+        return 0
+    contacts = notices.recipients(session, incident, now)
+    for account, n, address, affected in contacts:
+        message = notices.message(session, incident, event, account, affected)
+        route = notices.route_name(account, n)
+        session.add(_delivery(incident, event, route, notices.AUDIENCE, address, message, now))
+    return len(contacts)
+
+
+def _delivery(
+    incident: Incident,
+    event: IncidentEvent,
+    route: str,
+    audience: str,
+    target: str | None,
+    message: Message,
+    now: datetime,
+) -> Delivery:
+    return Delivery(
+        incident_id=incident.id,
+        event_id=event.id,
+        route=route,
+        audience=audience,
+        target=target,
+        subject=message.subject[:300],
+        body=message.body,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
 
 
 def compose(incident: Incident, event: IncidentEvent) -> Message:
@@ -79,7 +135,7 @@ def compose(incident: Incident, event: IncidentEvent) -> Message:
         f"Started: {incident.started_at:%Y-%m-%d %H:%M} UTC",
     ]
     if event.message:
-        lines += ["", event.message]
+        lines += ["", event.message, "", f"Told to: {TOLD[audience_of(event, incident)]}"]
     return Message(subject=subject[:300], body="\n".join(lines))
 
 
@@ -106,15 +162,27 @@ def claim_due(session: Session, worker: str, *, now: datetime, limit: int = 20) 
     return list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed)))) if claimed else []
 
 
-def attempt(session: Session, delivery: Delivery, settings: Settings, send: Sender, *, now: datetime) -> None:
-    """Send one claimed delivery and record the result."""
-    route = session.get(Route, delivery.route)
+def attempt(
+    session: Session,
+    delivery: Delivery,
+    settings: Settings,
+    send: Sender,
+    *,
+    now: datetime,
+    page: StatusPageSpec | None = None,
+) -> None:
+    """Send one claimed delivery and record the result.
+
+    A delivery with its own ``target`` (a subscriber, an account contact) goes straight to e-mail or
+    webhook; ``page`` names the status page in subscriber messages. Others go to their route via ``send``.
+    """
     delivery.attempts += 1
     delivery.claimed_by, delivery.claimed_until = None, None
     try:
-        if route is None or not route.active:
-            raise ChannelError(f"route {delivery.route!r} no longer exists", permanent=True)
-        send(route, Message(delivery.subject, delivery.body), settings)
+        if delivery.target is None:
+            _send_to_route(session, delivery, settings, send)
+        else:
+            _send_to_target(session, delivery, settings, page)
     except ChannelError as exc:
         delivery.last_error = str(exc)[:500]
         if exc.permanent or delivery.attempts > len(BACKOFF):
@@ -123,6 +191,33 @@ def attempt(session: Session, delivery: Delivery, settings: Settings, send: Send
             delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
         return
     delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
+
+
+def _send_to_route(session: Session, delivery: Delivery, settings: Settings, send: Sender) -> None:
+    route = session.get(Route, delivery.route)
+    if route is None or not route.active:
+        raise ChannelError(f"route {delivery.route!r} no longer exists", permanent=True)
+    send(route, Message(delivery.subject, delivery.body), settings)
+
+
+def _send_to_target(session: Session, delivery: Delivery, settings: Settings, page: StatusPageSpec | None) -> None:
+    assert delivery.target is not None
+    message = Message(delivery.subject, delivery.body)
+    if delivery.route.startswith(subscriptions.ROUTE_PREFIX):
+        message = subscriptions.message_for(session, delivery, subscriptions.Page.of(settings, page))
+    elif delivery.route.startswith(notices.ROUTE) and not notices.is_contact(session, delivery.target):
+        raise ChannelError("the address is no longer a contact of an active account", permanent=True)
+    send_to_target(delivery.target, message, settings)
+
+
+def send_to_target(target: str, message: Message, settings: Settings) -> None:
+    """An http(s) URL gets a JSON POST; anything else is an e-mail address."""
+    from trustops.comms.channels import email, webhook
+
+    if target.startswith(("http://", "https://")):
+        webhook.send(target, message, settings)
+    else:
+        email.send(target, message, settings)
 
 
 def send_through_channel(route: Route, message: Message, settings: Settings) -> None:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Message:
     subject: str
     body: str
+    # Extra protocol headers: e-mail headers (List-Unsubscribe…) or HTTP headers for webhooks.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class ChannelError(Exception):

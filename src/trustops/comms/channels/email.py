@@ -16,6 +16,12 @@ def send(address: str, message: Message, settings: Settings) -> None:
     mail = EmailMessage()
     mail["From"], mail["To"], mail["Subject"] = settings.smtp_from, address, message.subject
     mail.set_content(message.body)
+    if message.headers:
+        for name, value in message.headers.items():
+            mail[name] = value
+        # Folding at 78 turns a long <URL> into RFC 2047 encoded words, which List-Unsubscribe readers do
+        # not decode (RFC 2369 wants the URL as it is); lines up to 998 are allowed (RFC 5322 §2.1.1).
+        mail.policy = mail.policy.clone(max_line_length=998)
     try:
         smtp_class = smtplib.SMTP_SSL if settings.smtp_port == 465 else smtplib.SMTP
         with smtp_class(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
