@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 PYTEST := $(BIN)/pytest -p no:cacheprovider
+COMPAT := .venv-compat
+# Real Statuspage consumers, each in a venv of its own (statuscheck pins an old httpx).
 
-.PHONY: install run test test-sqlite test-postgres lint fix docs bench clean
+.PHONY: install compat run test test-sqlite test-postgres lint fix docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +18,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(COMPAT)/.stamp: Makefile
+	rm -rf $(COMPAT)
+	$(PYTHON) -m venv $(COMPAT)/statuscheck
+	$(COMPAT)/statuscheck/bin/pip install --quiet statuscheck==3.11.0
+	$(PYTHON) -m venv $(COMPAT)/exporter
+	$(COMPAT)/exporter/bin/pip install --quiet statuspage-prometheus-exporter==2.6.0
+	touch $@
+
+compat: $(COMPAT)/.stamp  ## the real Statuspage clients the compatibility tests run
+
 run: install  ## the control center on SQLite, seeded with the demo shop, at http://127.0.0.1:8000
 	$(BIN)/trustops demo
 
 test: lint test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL
 
-test-sqlite: install
+test-sqlite: install compat
 	$(PYTEST) --cov=trustops --cov-report=term:skip-covered
 
-test-postgres: install
+test-postgres: install compat
 	TRUSTOPS_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser"
 
 lint: install
@@ -45,4 +57,4 @@ bench: install  ## every bench/*.py script; results go in bench/RESULTS.md
 		echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) trustops.db* trustops-demo.db* .coverage
+	rm -rf $(VENV) $(COMPAT) trustops.db* trustops-demo.db* .coverage
