@@ -192,6 +192,21 @@ def test_a_few_users_including_an_enterprise_customer_are_told_directly(session:
     assert decisions(incident)[0].data["inputs"]["enterprise_affected"] == 1
 
 
+def test_becoming_targeted_gives_the_affected_accounts_manager_a_task(session: Session, keys: list[str]) -> None:
+    from trustops.catalog.schema import AccountSpec
+    from trustops.comms.notices import open_tasks, sync_accounts
+
+    sync_accounts(session, [AccountSpec(name="Acme Corp", contacts=["ops@acme.example"], manager="Dana")])
+    make_enterprise(session, keys[3])
+    incident = glitch(session, keys, 9)
+
+    apply(session, incident, policy=POLICY, now=T0 + timedelta(minutes=2))
+
+    [task] = open_tasks(session)
+    assert (task.incident_id, task.account, task.manager, task.affected) == (incident.id, "Acme Corp", "Dana", 1)
+    assert [e.kind for e in incident.events][-1] is EventKind.NOTICE
+
+
 def test_the_value_that_counts_as_high_business_impact_comes_from_the_policy(session: Session, keys: list[str]) -> None:
     incident = glitch(session, keys, 9)  # nine regular customers worth 100 a year each
     low = gather(session, incident, policy=POLICY, now=T0 + timedelta(minutes=2))

@@ -25,7 +25,7 @@ from trustops.accounts.models import Role, User
 from trustops.catalog.schema import CatalogFile
 from trustops.config import Settings
 from trustops.db import Database
-from trustops.enums import ComponentStatus, Impact, IncidentState
+from trustops.enums import Channel, ComponentStatus, Impact, IncidentState
 from trustops.listen.pipeline import ingest
 from trustops.listen.schema import MentionIn
 from trustops.listen.service import classifier_for
@@ -144,7 +144,7 @@ def test_a_comms_user_logs_in_opens_an_incident_and_posts_an_update(page: Page, 
     facts = page.locator("dl.facts")
     expect(facts.locator(".badge")).to_have_text("critical")
     expect(facts).to_contain_text("investigating")
-    events = page.locator("ol.timeline > li")
+    events = page.locator("ol.timeline:not(.updates) > li")
     expect(events.filter(has_text="opened")).to_contain_text("We are investigating failed card payments.")
     expect(events.filter(has_text="opened")).to_contain_text(f"user:{COMMS}")
 
@@ -165,7 +165,10 @@ def test_a_comms_user_logs_in_opens_an_incident_and_posts_an_update(page: Page, 
         assert incident.source == "manual"
         assert {c.component_id: c.status for c in incident.components} == {"checkout": ComponentStatus.MAJOR_OUTAGE}
         events_stored = [(e.kind, e.actor, e.message, e.data) for e in timeline(session, incident.id)]
-    assert events_stored == [
+        assert incident.channel is Channel.STATUS_PAGE  # checkout is public and visibly down
+    decision = next(e for e in events_stored if e[0] is EventKind.DECISION)
+    assert decision[1] == "trustops" and decision[3]["rule"] == "public-component-down"
+    assert [e for e in events_stored if e[0] is not EventKind.DECISION] == [
         (EventKind.OPENED, f"user:{COMMS}", "We are investigating failed card payments.", {"impact": "critical"}),
         (
             EventKind.COMPONENT_STATUS,
@@ -214,7 +217,7 @@ def test_a_viewer_sees_incidents_but_no_forms_to_change_them(page: Page, server:
     page.get_by_role("link", name="Search results are slow").click()
     expect(page).to_have_url(f"{server.url}/incidents/{incident_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Search results are slow")
-    expect(page.locator("ol.timeline > li")).not_to_have_count(0)
+    expect(page.locator("ol.timeline:not(.updates) > li")).not_to_have_count(0)
     expect(page.get_by_role("button", name="Post update")).to_have_count(0)
     expect(page.locator("select")).to_have_count(0)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from tests.factories import PASSWORD, make_component, make_incident, make_user
 from trustops import clock
 from trustops.accounts.models import Role, User
-from trustops.enums import IncidentState
+from trustops.enums import ComponentStatus, IncidentState
 from trustops.listen.pipeline import ingest
 from trustops.listen.schema import MentionIn
 from trustops.listen.service import classifier_for
@@ -80,7 +80,7 @@ def test_a_responder_opens_an_incident_from_the_form(client: TestClient, alice: 
     assert response.headers["location"] == f"/incidents/{incident.id}"
     assert timeline(session, incident.id)[0].actor == "user:alice"
     page = client.get(response.headers["location"]).text
-    assert "Checkout down" in page and "We are investigating." in page and "Next update due" in page
+    assert "Checkout down" in page and "We are investigating." in page and "Next update by" in page
 
 
 def test_an_incident_form_without_components_shows_the_error(client: TestClient, alice: User, session: Session) -> None:
@@ -186,3 +186,41 @@ def test_the_listening_page_ranks_components_and_shows_redacted_mentions(
     assert page.index('id="matrix-payment-gateway"') < page.index('id="matrix-checkout"')
     assert "Payment failed, mail me at [email]" in page and "jane@example.com" not in page
     assert "Doubts about trust" in page  # the intent of "again, as always"
+
+
+def test_the_incident_room_shows_the_channel_decision_drafts_and_the_status_page_preview(
+    client: TestClient, alice: User, session: Session
+) -> None:
+    log_in(client)
+    form = {"csrf_token": csrf_of(client, "/incidents"), "title": "Checkout down",
+            "component:checkout": "major_outage", "message": "We are aware that checkout fails."}  # fmt: skip
+    location = client.post("/incidents", data=form).headers["location"]
+
+    page = client.get(location).text
+
+    assert "Channel decision" in page and "visibly down" in page and "public-component-down" in page
+    assert 'href="/status/incidents/' in page  # the preview links the public page
+    assert "We are aware that checkout fails." in page
+    assert "Update: identified" in page and "Apology e-mail" in page and "EAR check" in page
+
+
+def test_overriding_the_channel_in_the_incident_room_needs_a_reason_and_is_kept_in_the_timeline(
+    client: TestClient, alice: User, session: Session
+) -> None:
+    log_in(client)
+    incident = make_incident(session, {"checkout": ComponentStatus.DEGRADED_PERFORMANCE}, title="Slow checkout")
+    session.commit()
+    url = f"/incidents/{incident.id}/channel"
+
+    refused = client.post(url, data={"csrf_token": csrf_of(client, "/incidents"), "channel": "targeted", "reason": " "})
+    assert refused.status_code == 422 and "reason" in refused.text
+
+    token = csrf_of(client, "/incidents")
+    done = client.post(url, data={"csrf_token": token, "channel": "targeted", "reason": "Acme asked us to call"})
+    assert done.status_code == 303
+    session.expire_all()
+    stored = get_incident(session, incident.id)
+    assert stored.channel is not None and stored.channel.value == "targeted" and stored.channel_overridden
+    [decision] = [e for e in timeline(session, incident.id) if e.kind.value == "decision"]
+    assert decision.actor == "user:alice" and decision.data["reason"] == "Acme asked us to call"
+    assert "set by hand" in client.get(f"/incidents/{incident.id}").text

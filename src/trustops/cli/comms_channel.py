@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 
 def _policy(state: CliState) -> Policy:
-    from trustops.cli.serve import load_config
-
-    return load_config(state.settings, required=False).policy
+    return state.catalog.policy
 
 
 @app.command("decide")
@@ -52,7 +50,7 @@ def decide(
     policy, now, actor = _policy(state), clock.now(), "cli"
     with state.database.session() as session:
         if wanted is not None:
-            channel.override(session, incident_id, wanted, reason=reason or "", actor=actor, now=now)
+            channel.override(session, incident_id, wanted, reason=reason or "", actor=actor, now=now, policy=policy)
         elif release:
             channel.release_override(session, incident_id, reason=reason or "", actor=actor, policy=policy, now=now)
         incident = get_incident(session, incident_id)

@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 
 
 def _policy(state: CliState) -> Policy:
-    from trustops.cli.serve import load_config
-
-    return load_config(state.settings, required=False).policy
+    return state.catalog.policy
 
 
 @app.command("accounts")

@@ -66,14 +66,13 @@ def draft(
 
     from trustops import clock
     from trustops.catalog.models import Component
-    from trustops.cli.serve import load_config
     from trustops.comms.apology import draft_apology
     from trustops.comms.templates import drafts
     from trustops.monitor.exposure import blast_radius
     from trustops.monitor.incidents import get_incident
 
     state: CliState = ctx.obj
-    policy = load_config(state.settings, required=False).policy
+    policy = state.catalog.policy
     now = clock.now()
     with state.database.session() as session:
         incident = get_incident(session, incident_id)

@@ -43,11 +43,14 @@ def open_(
     message: str | None = typer.Option(None, "--message", "-m", help="The first update."),
     impact: str | None = typer.Option(None, help="none, minor, major or critical; derived when omitted."),
 ) -> None:
-    """Open an incident on one or more components."""
+    """Open an incident on one or more components; its channel is decided at once."""
+    from trustops import clock
+    from trustops.comms import channel
     from trustops.enums import Impact
     from trustops.monitor.incidents import open_incident
 
     state: CliState = ctx.obj
+    policy = state.catalog.policy
     with state.database.session() as session:
         incident = open_incident(
             session,
@@ -58,7 +61,11 @@ def open_(
             actor="cli",
             source="cli",
         )
-        typer.echo(f"Incident {incident.id} opened ({incident.state.value}, impact {incident.impact.value}).")
+        channel.apply(session, incident, policy=policy, now=clock.now())
+        told = incident.channel.value.replace("_", " ") if incident.channel else "undecided"
+        typer.echo(
+            f"Incident {incident.id} opened ({incident.state.value}, impact {incident.impact.value}, channel {told})."
+        )
 
 
 @app.command("update")
@@ -94,12 +101,17 @@ def resolve(
     incident_id: int = typer.Argument(...),
     message: str | None = typer.Option(None, "--message", "-m"),
 ) -> None:
-    """Resolve an incident; its components return to operational."""
+    """Resolve an incident; its components return to operational. A glitch resolved before its first
+    public update was due gets a retrospective report."""
+    from trustops import clock
+    from trustops.comms import channel
     from trustops.monitor.incidents import resolve_incident
 
     state: CliState = ctx.obj
+    policy = state.catalog.policy
     with state.database.session() as session:
-        resolve_incident(session, incident_id, actor="cli", message=message)
+        incident = resolve_incident(session, incident_id, actor="cli", message=message)
+        channel.apply(session, incident, policy=policy, now=clock.now())
     typer.echo(f"Incident {incident_id} resolved.")
 
 

@@ -263,11 +263,10 @@ def evaluate(
 def check(ctx: typer.Context) -> None:
     """Run the spike detector now (the worker runs it every few minutes) and print what it raised."""
     from trustops import clock
-    from trustops.cli.serve import load_config
     from trustops.listen.watch import check as check_spikes
 
     state: CliState = ctx.obj
-    policy = load_config(state.settings, required=False).policy
+    policy = state.catalog.policy
     with state.database.session() as session:
         raised = check_spikes(session, policy=policy, now=clock.now())
         for alert in raised:

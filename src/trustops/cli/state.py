@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from trustops.catalog.schema import CatalogFile
     from trustops.config import Settings
     from trustops.db import Database
 
@@ -13,6 +14,7 @@ class CliState:
     def __init__(self, settings: Settings | None = None, database: Database | None = None) -> None:
         self._settings = settings
         self._database = database
+        self._catalog: CatalogFile | None = None
 
     @property
     def settings(self) -> Settings:
@@ -29,3 +31,15 @@ class CliState:
 
             self._database = Database.from_url(self.settings.database_url)
         return self._database
+
+    @property
+    def catalog(self) -> CatalogFile:
+        """The catalog file when there is one, else the defaults: commands other than ``serve`` need
+        only its policy, status-page and account settings, and say nothing when the file is absent."""
+        if self._catalog is None:
+            from trustops.catalog.load import load_catalog
+            from trustops.catalog.schema import CatalogFile
+
+            path = self.settings.config_path
+            self._catalog = load_catalog(path) if path.exists() else CatalogFile()
+        return self._catalog

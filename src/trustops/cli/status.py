@@ -23,11 +23,10 @@ def export(
     DIR/api/v2/summary.json for /api/v2/summary.json, DIR/static/status.css for the stylesheet.
     """
     from trustops import clock
-    from trustops.cli.serve import load_config
     from trustops.web.statuscache import render_site, write_export
 
     state: CliState = ctx.obj
-    catalog = load_config(state.settings, required=False)
+    catalog = state.catalog
     with state.database.sessions() as session:
         site = render_site(session, settings=state.settings, catalog=catalog, now=clock.now())
     written = write_export(site, directory)
@@ -43,11 +42,10 @@ def show(
 ) -> None:
     """Print the page's overall status, its components and its open incidents, as the public sees them."""
     from trustops import clock
-    from trustops.cli.serve import load_config
     from trustops.comms.statuspage import PageGroup, documents, load_snapshot
 
     state: CliState = ctx.obj
-    catalog = load_config(state.settings, required=False)
+    catalog = state.catalog
     with state.database.sessions() as session:
         snapshot = load_snapshot(
             session,

@@ -211,11 +211,19 @@ def apply(
     if incident.channel_overridden or decision.channel is incident.channel:
         return None
     _record(session, incident, decision, actor, now)
+    _follow(session, incident, policy=policy, now=now)
     return decision
 
 
 def override(
-    session: Session, incident_id: int, channel: Channel, *, reason: str, actor: str, now: datetime
+    session: Session,
+    incident_id: int,
+    channel: Channel,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+    policy: Policy | None = None,
 ) -> Decision:
     """A person fixes the channel, with a reason; the rules leave it alone until :func:`release_override`."""
     reason = _required_reason(reason)
@@ -228,6 +236,7 @@ def override(
     decision = Decision(channel, OVERRIDE, f"{actor} set the channel to {channel.value}: {reason}", {}, {})
     incident.channel_overridden = True
     _record(session, incident, decision, actor, now, {"overridden_by": actor, "reason": reason})
+    _follow(session, incident, policy=policy or Policy(), now=now)
     return decision
 
 
@@ -247,6 +256,7 @@ def release_override(
     decision = decide(gather(session, incident, policy=policy, now=now), policy)
     if decision.channel is not incident.channel:
         _record(session, incident, decision, AUTOMATIC, now)
+        _follow(session, incident, policy=policy, now=now)
     return decision
 
 
@@ -301,6 +311,16 @@ def _record(
     if decision.channel is Channel.RETROSPECTIVE and not _has_report(session, incident):
         _post_report(session, incident, now)
     _refresh_timeline(session, incident)
+
+
+def _follow(session: Session, incident: Incident, *, policy: Policy, now: datetime) -> None:
+    """What a channel sets in motion beyond the timeline: a targeted incident gives each affected key
+    account's manager a task to call them."""
+    if incident.channel is Channel.TARGETED:
+        from trustops.comms.notices import create_tasks  # notices imports the outbox, which imports this package
+
+        create_tasks(session, incident, policy=policy, now=now)
+        _refresh_timeline(session, incident)
 
 
 def _post_report(session: Session, incident: Incident, now: datetime) -> IncidentEvent:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trustops import clock
 from trustops.catalog.schema import CatalogFile
-from trustops.comms import cadence, channel, maintenance
+from trustops.comms import cadence, channel, maintenance, subscriptions
 from trustops.config import Settings
 from trustops.db import Database
 from trustops.listen import watch
@@ -122,8 +122,9 @@ class Worker:
     def deliver(self, now: datetime) -> int:
         with self.database.sessions() as session:
             claimed = notify.claim_due(session, self.name, now=now)
+            page = self.catalog().status_page
             for delivery in claimed:
-                notify.attempt(session, delivery, self.settings, self.send, now=clock.now())
+                notify.attempt(session, delivery, self.settings, self.send, now=clock.now(), page=page)
                 session.commit()
         return len(claimed)
 
@@ -149,7 +150,8 @@ class Worker:
             watch.check(session, policy=self.catalog().policy, now=now)
 
     def purge(self, now: datetime) -> None:
-        """Drop what retention says must go: old exposures and mentions (personal data), probe runs, pings."""
+        """Drop what retention says must go: old exposures and mentions (personal data), probe runs, pings,
+        and status-page subscriptions never confirmed."""
         policy = self.catalog().policy
         with self.database.session() as session:
             session.execute(delete(Exposure).where(Exposure.at < now - timedelta(days=policy.exposure_retention_days)))
@@ -158,6 +160,7 @@ class Worker:
             )
             session.execute(delete(ProbeRun).where(ProbeRun.at < now - PROBE_RUN_RETENTION))
             session.execute(delete(Ping).where(Ping.n <= _ping_floor()))
+            subscriptions.purge_unconfirmed(session, policy=policy, now=now)
 
     def lease(self, name: str, now: datetime, ttl: timedelta) -> bool:
         """Take or renew the named lease; True when this worker holds it now."""

@@ -154,7 +154,7 @@ def set_channel(
     if body.channel is None:
         channel.release_override(session, incident_id, reason=body.reason, actor=actor, policy=policy, now=now)
     else:
-        channel.override(session, incident_id, body.channel, reason=body.reason, actor=actor, now=now)
+        channel.override(session, incident_id, body.channel, reason=body.reason, actor=actor, now=now, policy=policy)
     session.commit()
     return channel_view(session, get_incident(session, incident_id), policy, now)
 

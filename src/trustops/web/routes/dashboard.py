@@ -15,9 +15,12 @@ from trustops import clock
 from trustops.accounts.models import Role, User
 from trustops.accounts.users import check_password
 from trustops.catalog.service import list_components
-from trustops.config import Policy
+from trustops.comms import apology, cadence, channel, notices, templates
+from trustops.comms.audience import is_public_incident, public_updates
+from trustops.comms.ids import public_id
+from trustops.config import Policy, Settings
 from trustops.customers import tier_summary
-from trustops.enums import ComponentStatus, IncidentState, Visibility
+from trustops.enums import Audience, Channel, ComponentStatus, IncidentState
 from trustops.errors import NotFound, TrustopsError
 from trustops.listen.matrix import HEAT_COLUMNS, heat_cells, impact_matrix
 from trustops.listen.service import recent_mentions, recent_spikes
@@ -143,6 +146,7 @@ def incident_open(
     request: Request,
     user: Annotated[CurrentUser, Responder],
     session: SessionDep,
+    policy: PolicyDep,
     now: ClockDep,
     form: Annotated[FormData, Depends(read_form)],
 ) -> Response:
@@ -160,6 +164,7 @@ def incident_open(
             actor=f"user:{user.username}",
             now=now,
         )
+        channel.apply(session, incident, policy=policy, now=now)
     except (TrustopsError, ValueError) as exc:
         session.rollback()
         return _incident_list(request, user, session, getattr(exc, "message", str(exc)))
@@ -174,11 +179,18 @@ def incident_detail(
     user: CurrentUser,
     session: SessionDep,
     policy: PolicyDep,
+    settings: SettingsDep,
     error: str | None = None,
 ) -> Response:
+    """The incident room: timeline, the channel decision and why, drafts, the status-page preview."""
+    now = clock.now()
     incident = incidents.get_incident(session, incident_id)
     components = {c.id: c for c in list_components(session)}
-    public = any(components[link.component_id].visibility is Visibility.PUBLIC for link in incident.components)
+    radius = blast_radius(session, incident, policy=policy, now=now)
+    due = cadence.next_update_by(incident, policy, now)
+    decisions = channel.history(session, incident)
+    rule_now = channel.decide(channel.gather(session, incident, policy=policy, now=now), policy)
+    public = is_public_incident(incident, components)
     return render(
         request,
         "incident.html",
@@ -186,11 +198,36 @@ def incident_detail(
         incident=incident,
         components=components,
         public=public,
-        due=incidents.next_update_due(incident, public, policy),
-        radius=blast_radius(session, incident, policy=policy, now=clock.now()),
+        due=due,
+        overdue=due is not None and due < now,
+        radius=radius,
         states=list(IncidentState),
+        audiences=list(Audience),
+        channels=list(Channel),
+        decision=decisions[-1] if decisions else None,
+        rule_now=rule_now,
+        drafts=templates.drafts(incident, components, now=now, policy=policy),
+        apology=apology.draft_apology(incident, components, radius),
+        public_updates=public_updates(incident) if public else [],
+        status_link=f"/status/incidents/{public_id(settings.secret(), 'incident', incident.id)}" if public else None,
+        accounts=notices.affected_accounts(session, incident, policy=policy, now=now)
+        if incident.channel is Channel.TARGETED
+        else [],
+        tasks=[t for t in notices.all_tasks(session) if t.incident_id == incident.id],
+        deliveries=notices.deliveries_for(session, incident.id),
+        may_write=user.role in (Role.IT, Role.COMMS, Role.ADMIN),
         error=error,
     )
+
+
+def _room_error(
+    request: Request, incident_id: int, user: User, session: Session, policy: Policy, settings: Settings, exc: Exception
+) -> Response:
+    session.rollback()
+    message = getattr(exc, "message", str(exc))
+    response = incident_detail(request, incident_id, user, session, policy, settings, message)
+    response.status_code = 422
+    return response
 
 
 @router.post("/incidents/{incident_id}/updates", dependencies=[Csrf])
@@ -200,18 +237,48 @@ def incident_update(
     user: Annotated[CurrentUser, Responder],
     session: SessionDep,
     policy: PolicyDep,
+    settings: SettingsDep,
     now: ClockDep,
     state: Annotated[str, Form()] = "",
     message: Annotated[str, Form()] = "",
+    audience: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        change = incidents.Change(state=IncidentState(state) if state else None, message=message.strip() or None)
-        incidents.update_incident(session, incident_id, change, actor=f"user:{user.username}", now=now)
+        change = incidents.Change(
+            state=IncidentState(state) if state else None,
+            message=message.strip() or None,
+            audience=Audience(audience) if audience else None,
+        )
+        incident = incidents.update_incident(session, incident_id, change, actor=f"user:{user.username}", now=now)
+        channel.apply(session, incident, policy=policy, now=now)
     except (TrustopsError, ValueError) as exc:
-        session.rollback()
-        response = incident_detail(request, incident_id, user, session, policy, getattr(exc, "message", str(exc)))
-        response.status_code = 422
-        return response
+        return _room_error(request, incident_id, user, session, policy, settings, exc)
+    session.commit()
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/channel", dependencies=[Csrf])
+def incident_channel(
+    request: Request,
+    incident_id: int,
+    user: Annotated[CurrentUser, Responder],
+    session: SessionDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    now: ClockDep,
+    channel_value: Annotated[str, Form(alias="channel")] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Override the channel with a reason, or (channel "rules") hand it back to the rules."""
+    actor = f"user:{user.username}"
+    try:
+        if channel_value == "rules":
+            channel.release_override(session, incident_id, reason=reason, actor=actor, policy=policy, now=now)
+        else:
+            wanted = Channel(channel_value)
+            channel.override(session, incident_id, wanted, reason=reason, actor=actor, now=now, policy=policy)
+    except (TrustopsError, ValueError) as exc:
+        return _room_error(request, incident_id, user, session, policy, settings, exc)
     session.commit()
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
