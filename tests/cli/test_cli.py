@@ -77,7 +77,9 @@ def test_incident_lifecycle_from_the_command_line(cli_state: CliState, session: 
     opened = run(cli_state, "incident", "open", "Checkout down", "-c", "checkout=major_outage", "-m", "Looking.")
     assert opened.exit_code == 0, opened.output
     [incident] = list_incidents(session)
-    assert opened.stdout.strip() == f"Incident {incident.id} opened (investigating, impact critical, channel status page)."
+    assert (
+        opened.stdout.strip() == f"Incident {incident.id} opened (investigating, impact critical, channel status page)."
+    )
     updated = run(cli_state, "incident", "update", str(incident.id), "--state", "identified", "-m", "Found it.")
     assert updated.exit_code == 0, updated.output
     assert run(cli_state, "incident", "resolve", str(incident.id), "-m", "Fixed.").exit_code == 0

@@ -91,3 +91,42 @@ def test_the_packaged_catalog_stays_valid_without_a_port() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"{CATALOG}: OK (9 components, 1 check)"
     assert [check.type for c in demo_catalog(9000).components for check in c.checks] == ["http", "heartbeat"]
+
+
+def test_the_demo_shows_a_public_incident_a_targeted_one_and_a_retrospective_report(demo: Database) -> None:
+    from trustops.comms.models import AccountTask
+    from trustops.enums import Channel
+
+    with demo.sessions() as session:
+        found = {i.title: i for i in list_incidents(session, limit=50)}
+        tasks = list(session.scalars(select(AccountTask)))
+
+        live = found["Product images load slowly"]
+        assert live.is_open and live.channel is Channel.STATUS_PAGE
+        business = found["Order confirmations delayed for some business accounts"]
+        assert business.channel is Channel.TARGETED
+        glitch = found["Cart errors"]
+        assert glitch.channel is Channel.RETROSPECTIVE and glitch.backfilled
+        [report] = [e for e in glitch.events if e.data.get("backfilled")]
+        assert report.message is not None and "cart" in report.message.lower()
+        assert report.data["deliver_notifications"] is False
+    managers = {t.account: t.manager for t in tasks if t.incident_id == business.id}
+    assert managers["Acme Retail"] == "Dana Whitfield" and len(managers) == 4
+
+
+def test_the_demo_status_page_tells_the_public_incident_and_the_report_but_not_the_targeted_one(
+    demo: Database,
+) -> None:
+    settings = Settings(_env_file=None, secret_key="s" * 40, worker=False)  # type: ignore[call-arg]
+    app = create_app(settings, database=demo, catalog=demo_catalog(PORT))
+    with time_machine.travel(NOW + timedelta(seconds=5), tick=False), TestClient(app) as client:
+        summary = client.get("/api/v2/summary.json").json()
+        history = client.get("/api/v2/incidents.json").json()
+        page = client.get("/status").text
+
+    assert summary["status"]["indicator"] in ("minor", "major")
+    assert [i["name"] for i in summary["incidents"]] == ["Product images load slowly"]
+    names = [i["name"] for i in history["incidents"]]
+    assert "Cart errors" in names and "Order confirmations delayed for some business accounts" not in names
+    assert all(c["name"] != "Payment gateway" for c in summary["components"])  # internal
+    assert "Northwind Goods Status" in page and "Cart errors" in page

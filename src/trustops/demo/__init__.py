@@ -22,6 +22,10 @@ from trustops.accounts.users import create_user
 from trustops.catalog.load import load_catalog
 from trustops.catalog.schema import CatalogFile, HttpCheck
 from trustops.catalog.service import sync_catalog
+from trustops.comms import channel
+from trustops.comms.models import AccountTask
+from trustops.comms.notices import sync_accounts
+from trustops.config import Policy
 from trustops.customers import Customer
 from trustops.demo.mentions import seed_mentions
 from trustops.demo.shop import health_url
@@ -127,12 +131,16 @@ def seed(
         _exposures(session, rng, secret, past[title], now)
         report("incident history", 1)
     _exposures(session, rng, secret, _current_incident(session, now), now)
+    _glitch(session, now)
+    _business_incident(session, secret, now)
     report("incident history", 1)
     _probe_history(session, now)
     _heartbeat_history(session, now)
     _lost_signals(session, now, past["Card payments declined"])
     report("health signals", 1)
     seed_mentions(session, secret=secret, policy=catalog.policy, now=now, report=report)
+    sync_accounts(session, list(catalog.accounts))
+    _decide_channels(session, catalog.policy, now)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
@@ -238,7 +246,7 @@ def _current_incident(session: Session, now: datetime) -> Incident:
     incident = open_incident(
         session,
         title="Product images load slowly",
-        components={"product-images": ComponentStatus.DEGRADED_PERFORMANCE},
+        components={"product-images": ComponentStatus.PARTIAL_OUTAGE},
         actor="demo",
         message="Some product photos load slowly or not at all. We are investigating.",
         started_at=start,
@@ -255,6 +263,59 @@ def _current_incident(session: Session, now: datetime) -> Incident:
         now=start + timedelta(minutes=21),
     )
     return incident
+
+
+def _glitch(session: Session, now: datetime) -> Incident:
+    """Three minutes of cart errors two days ago, over before anyone posted: a retrospective report."""
+    start = (now - timedelta(days=2)).replace(hour=10, minute=5, second=0, microsecond=0)
+    incident = open_incident(
+        session,
+        title="Cart errors",
+        components={"cart": ComponentStatus.PARTIAL_OUTAGE},
+        actor="probe:cart",
+        source="probe",
+        started_at=start,
+        now=start + timedelta(seconds=40),
+    )
+    update_incident(
+        session, incident.id, Change(state=IncidentState.RESOLVED), actor="probe:cart", now=start + timedelta(minutes=3)
+    )
+    return incident
+
+
+def _business_incident(session: Session, secret: bytes, now: datetime) -> Incident:
+    """Order e-mails delayed nine days ago for four key accounts only: told to them, not to the world."""
+    incident = _past_incident(
+        session,
+        now,
+        9,
+        1.5,
+        "Order confirmations delayed for some business accounts",
+        {"order-emails": ComponentStatus.DEGRADED_PERFORMANCE},
+        [(IncidentState.IDENTIFIED, 25, "A mail queue for business accounts stalled; we restarted it.")],
+    )
+    events = [
+        ErrorEvent(
+            source="demo",
+            occurred_at=incident.started_at + timedelta(minutes=10 + n),
+            user_id=f"enterprise-{n:05d}",
+            component_id="order-emails",
+        )
+        for n in range(4)
+    ]
+    record_errors(session, events, secret=secret, strict=True, now=now)
+    return incident
+
+
+def _decide_channels(session: Session, policy: Policy, now: datetime) -> None:
+    """Every incident's channel, decided as the worker would have when it last changed; the account
+    managers' calls about incidents long over are done."""
+    for incident in session.scalars(select(Incident).order_by(Incident.started_at)):
+        when = incident.resolved_at or now
+        channel.apply(session, incident, policy=policy, now=when, actor="trustops")
+        for task in session.scalars(select(AccountTask).where(AccountTask.incident_id == incident.id)):
+            if incident.resolved_at is not None:
+                task.done_at, task.done_by = incident.resolved_at + timedelta(hours=2), "demo"
 
 
 def _probe_history(session: Session, now: datetime) -> None:
