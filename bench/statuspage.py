@@ -13,6 +13,7 @@ Needs Debian's `wrk` and `nginx` (apt-get install wrk nginx-light).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -61,6 +62,7 @@ http {{
 
 
 def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
@@ -69,26 +71,34 @@ def main() -> None:
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             sys.exit(f"bench/statuspage.py needs {tool}: apt-get install wrk nginx-light")
-    results: dict[tuple[str, str], list[WrkResult]] = {}
     with store("sqlite") as url, tempfile.TemporaryDirectory() as tmp:
+        Path(tmp).chmod(0o755)  # nginx's worker process, run as root, drops to an unprivileged user
         database = Database.from_url(url)
         with database.session() as session:
             seed(session, secret=SECRET.encode(), now=clock.now())
         database.dispose()
         root = Path(tmp) / "export"
-        _export(url, root)
         script = Path(tmp) / "get.lua"
         script.write_text('wrk.method = "GET"\n')
-        with server(url, config=CATALOG) as trustops, nginx(root, Path(tmp)) as web:
-            for path in PATHS.values():
-                _same_bytes(trustops + path, web + path)
-            for _ in range(args.runs):
-                for label, path in PATHS.items():
-                    for name, base in (("trustops", trustops), ("nginx", web)):
-                        result = wrk(base + path, script=script, seconds=args.seconds, connections=args.connections)
-                        assert result.non_2xx == 0, f"{name} {path}: {result.non_2xx} non-2xx answers"
-                        results.setdefault((label, name), []).append(result)
+        with server(url, config=CATALOG) as trustops:
+            _export(url, root)  # after the server synced the catalog: both read the same database
+            with nginx(root, Path(tmp)) as web:
+                results = _load(trustops, web, script, args)
     _report(results, args)
+
+
+def _load(trustops: str, web: str, script: Path, args: argparse.Namespace) -> dict[tuple[str, str], list[WrkResult]]:
+    """Check both serve the same bytes, then load each path on each server in turn, ``args.runs`` times."""
+    for path in PATHS.values():
+        _same_bytes(trustops + path, web + path)
+    results: dict[tuple[str, str], list[WrkResult]] = {}
+    for _ in range(args.runs):
+        for label, path in PATHS.items():
+            for name, base in (("trustops", trustops), ("nginx", web)):
+                result = wrk(base + path, script=script, seconds=args.seconds, connections=args.connections)
+                assert result.non_2xx == 0, f"{name} {path}: {result.non_2xx} non-2xx answers"
+                results.setdefault((label, name), []).append(result)
+    return results
 
 
 def _export(database_url: str, root: Path) -> None:
