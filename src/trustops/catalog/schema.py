@@ -15,6 +15,17 @@ from trustops.monitor.probes.conditions import parse_condition
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
+def iana_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known IANA time zone") from None
+    return value
+
+
+IanaZone = Annotated[str, AfterValidator(iana_zone)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,7 +76,7 @@ class HeartbeatCheck(_Check):
     type: Literal["heartbeat"]
     period: int | None = Field(None, ge=60, description="Seconds between expected pings.")
     cron: str | None = Field(None, description="Cron schedule instead of a period.")
-    tz: str = Field("UTC", description="IANA time zone the cron schedule is read in.")
+    tz: IanaZone = Field("UTC", description="IANA time zone the cron schedule is read in.")
     grace: int = Field(3600, ge=60, description="Seconds of lateness tolerated before going down.")
 
     @field_validator("cron")
@@ -78,15 +89,6 @@ class HeartbeatCheck(_Check):
                 CronSim(value, datetime(2000, 1, 1))
             except CronSimError as exc:
                 raise ValueError(f"not a valid cron expression: {exc}") from None
-        return value
-
-    @field_validator("tz")
-    @classmethod
-    def _valid_tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not a known IANA time zone") from None
         return value
 
     @model_validator(mode="after")
@@ -163,17 +165,8 @@ class StatusPageSpec(_Strict):
     url: HttpUrl | None = Field(
         None, description="Public address of the page; defaults to the installation's base URL + `/status`."
     )
-    time_zone: str = Field("Etc/UTC", description="IANA time zone the page shows times in.")
+    time_zone: IanaZone = Field("Etc/UTC", description="IANA time zone the page shows times in.")
     history_days: int = Field(90, ge=7, le=365, description="Days of uptime bars and past incidents shown.")
-
-    @field_validator("time_zone")
-    @classmethod
-    def _valid_tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not a known IANA time zone") from None
-        return value
 
 
 class AccountSpec(_Strict):

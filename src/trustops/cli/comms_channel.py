@@ -12,12 +12,7 @@ from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
     from trustops.comms.channel import Decision
-    from trustops.config import Policy
     from trustops.enums import Channel
-
-
-def _policy(state: CliState) -> Policy:
-    return state.catalog.policy
 
 
 @app.command("decide")
@@ -47,7 +42,7 @@ def decide(
         raise InvalidInput("--reason: say why the channel is set by hand", field="reason")
     wanted = _channel(override) if override is not None else None
     state: CliState = ctx.obj
-    policy, now, actor = _policy(state), clock.now(), "cli"
+    policy, now, actor = state.catalog.policy, clock.now(), "cli"
     with state.database.session() as session:
         if wanted is not None:
             channel.override(session, incident_id, wanted, reason=reason or "", actor=actor, now=now, policy=policy)
@@ -99,7 +94,7 @@ def overdue(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", he
     from trustops.comms import cadence
 
     state: CliState = ctx.obj
-    policy = _policy(state)
+    policy = state.catalog.policy
     with state.database.session() as session:
         late = cadence.overdue(session, policy=policy, now=clock.now())
     if as_json:

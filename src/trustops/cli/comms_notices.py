@@ -12,11 +12,6 @@ from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
     from trustops.comms.models import AccountTask
-    from trustops.config import Policy
-
-
-def _policy(state: CliState) -> Policy:
-    return state.catalog.policy
 
 
 @app.command("accounts")
@@ -33,7 +28,7 @@ def accounts(
     from trustops.monitor.incidents import get_incident
 
     state: CliState = ctx.obj
-    policy = _policy(state)
+    policy = state.catalog.policy
     with state.database.session() as session:
         found = affected_accounts(session, get_incident(session, incident_id), policy=policy, now=clock.now())
     if as_json:
@@ -63,7 +58,7 @@ def notify(
     from trustops.comms.notices import post_notice
 
     state: CliState = ctx.obj
-    policy = _policy(state)
+    policy = state.catalog.policy
     with state.database.session() as session:
         notice = post_notice(
             session, incident_id, message=message, subject=subject, actor="cli", policy=policy, now=clock.now()

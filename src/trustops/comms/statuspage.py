@@ -33,14 +33,11 @@ from trustops.enums import ComponentStatus, Impact, IncidentState, MaintenanceSt
 from trustops.monitor.incidents import STATUS_ORDER, derive_impact
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
 from trustops.monitor.uptime import (
-    DAY,
-    PARTIAL_OUTAGE_WEIGHT,
     DayUptime,
-    _Change,
-    _intervals,
-    _split_by_day,
+    StatusChange,
     overall,
     percent,
+    uptime_days,
 )
 
 RECENT = 50  # incidents.json and scheduled-maintenances.json: "the 50 most recent"
@@ -346,27 +343,13 @@ def _uptime(changes: list[_StatusEvent], public_ids: set[str], days: int, now: d
 
 
 def _days(events: Iterable[_StatusEvent], days: int, now: datetime) -> list[DayUptime]:
-    first = datetime.combine(now.date() - timedelta(days=days - 1), time(), UTC)
-    weights = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: PARTIAL_OUTAGE_WEIGHT}
-    downtime, worst = [0.0] * days, [ComponentStatus.OPERATIONAL] * days
-    changes = [_as_change(e) for e in events if e.at <= now]
-    for start, end, status in _intervals(changes, first, now):
-        for index, seconds in _split_by_day(start, end, first):
-            downtime[index] += weights.get(status, 0.0) * seconds
-            worst[index] = max(worst[index], status, key=STATUS_ORDER.index)
-    result = []
-    for index in range(days):
-        day_start = first + index * DAY
-        measured = max((min(day_start + DAY, now) - day_start).total_seconds(), 0.0)
-        uptime = 1.0 - downtime[index] / measured if measured else 1.0
-        result.append(DayUptime(day_start.date(), uptime, worst[index], downtime[index], measured))
-    return result
+    return uptime_days([_as_change(e) for e in events if e.at <= now], days=days, now=now)
 
 
-def _as_change(event: _StatusEvent) -> _Change:
+def _as_change(event: _StatusEvent) -> StatusChange:
     if event.kind is EventKind.COMPONENT_STATUS:
-        return _Change(event.at, event.incident_id, status=ComponentStatus(event.data["to"]))
-    return _Change(event.at, event.incident_id, open=IncidentState(event.data["to"]).is_open)
+        return StatusChange(event.at, event.incident_id, status=ComponentStatus(event.data["to"]))
+    return StatusChange(event.at, event.incident_id, open=IncidentState(event.data["to"]).is_open)
 
 
 def _last_public_change(changes: list[_StatusEvent], public_ids: set[str]) -> dict[str, datetime]:

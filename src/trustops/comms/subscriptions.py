@@ -48,7 +48,6 @@ from trustops.enums import (
     Audience,
     ComponentStatus,
     DeliveryStatus,
-    Impact,
     IncidentState,
     MaintenanceState,
     Visibility,
@@ -66,20 +65,6 @@ _EMAIL = re.compile(
     r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 )
 ACTIVE_MAINTENANCE = [s for s in MaintenanceState if s.is_active]
-STATUS_ORDER = list(ComponentStatus)
-ROLLUP = {
-    ComponentStatus.OPERATIONAL: ("none", "All Systems Operational"),
-    ComponentStatus.UNDER_MAINTENANCE: ("maintenance", "Service Under Maintenance"),
-    ComponentStatus.DEGRADED_PERFORMANCE: ("minor", "Partially Degraded Service"),
-    ComponentStatus.PARTIAL_OUTAGE: ("minor", "Partial System Outage"),
-    ComponentStatus.MAJOR_OUTAGE: ("major", "Major Service Outage"),
-}
-IMPACT_DESCRIPTIONS = {
-    Impact.NONE: "All Systems Operational",
-    Impact.MINOR: "Minor Service Outage",
-    Impact.MAJOR: "Major Service Outage",
-    Impact.CRITICAL: "Major Service Outage",
-}
 _BAD_LINK = "subscription link: not valid; it was changed, or the subscription has already ended"
 
 
@@ -484,30 +469,20 @@ def _component_objects(session: Session, incident: Incident, page: Page, page_id
 
 
 def page_status(session: Session) -> tuple[str, str]:
-    """The page's ``status.indicator`` and ``description``: the rollup of formats.md §1.2.
+    """The page's ``status.indicator`` and ``description``, by the status page's own rollup."""
+    from trustops.comms.statuspage import rollup_status  # it imports the outbox, which imports this module
 
-    The worst public component status sets it; maintenance in progress with nothing broken says
-    ``maintenance``. An open public incident raises it only when its impact says more than its
-    components do (a person's override), so ``critical`` comes only that way.
-    """
-    # monitor.incidents imports the outbox, which imports this module.
-    from trustops.monitor.incidents import derive_impact
-
-    catalog = {c.id: c for c in session.scalars(select(Component))}
-    public = [cid for cid, c in catalog.items() if c.visibility is Visibility.PUBLIC]
+    catalog = list(session.scalars(select(Component)))
+    public = [c.id for c in catalog if c.visibility is Visibility.PUBLIC]
     incidents = [i for i in public_incidents(session) if i.is_open]
-    statuses = public_statuses(incidents, public).values()
-    worst = max(statuses, key=STATUS_ORDER.index, default=ComponentStatus.OPERATIONAL)
     active = session.scalars(select(Maintenance).where(Maintenance.state.in_(ACTIVE_MAINTENANCE)))
-    if worst is ComponentStatus.OPERATIONAL and any(cid in public for m in active for cid in m.components):
-        worst = ComponentStatus.UNDER_MAINTENANCE
-    indicator, description = ROLLUP[worst]
-    for incident in incidents:
-        derived = derive_impact({catalog[link.component_id]: link.status for link in incident.components})
-        told = incident.impact
-        if told.rank > derived.rank and indicator != "maintenance" and told.rank > Impact(indicator).rank:
-            indicator, description = told.value, IMPACT_DESCRIPTIONS[told]
-    return indicator, description
+    rollup = rollup_status(
+        public_statuses(incidents, public).values(),
+        [(i.impact, {link.component_id: link.status for link in i.components}) for i in incidents],
+        catalog,
+        in_maintenance=any(cid in public for m in active for cid in m.components),
+    )
+    return rollup.indicator, rollup.description
 
 
 def _monitoring_at(incident: Incident, event: IncidentEvent) -> str | None:

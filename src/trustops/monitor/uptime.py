@@ -50,9 +50,18 @@ def daily_uptime(
     """One entry per UTC day, oldest first, ending with today (measured up to ``now``)."""
     now = as_utc(now)
     first = datetime.combine(now.date() - timedelta(days=days - 1), time(), UTC)
+    return uptime_days(_changes(session, component_id, first, now), days=days, now=now, partial_weight=partial_weight)
+
+
+def uptime_days(
+    changes: list[StatusChange], *, days: int, now: datetime, partial_weight: float = PARTIAL_OUTAGE_WEIGHT
+) -> list[DayUptime]:
+    """The daily bars from one component's status changes (oldest first, none after ``now``)."""
+    now = as_utc(now)
+    first = datetime.combine(now.date() - timedelta(days=days - 1), time(), UTC)
     weights = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: partial_weight}
     downtime, worst = [0.0] * days, [ComponentStatus.OPERATIONAL] * days
-    for start, end, status in _intervals(_changes(session, component_id, first, now), first, now):
+    for start, end, status in _intervals(changes, first, now):
         for index, seconds in _split_by_day(start, end, first):
             downtime[index] += weights.get(status, 0.0) * seconds
             worst[index] = max(worst[index], status, key=STATUS_ORDER.index)
@@ -77,14 +86,14 @@ def percent(fraction: float) -> str:
 
 
 @dataclass(frozen=True)
-class _Change:
+class StatusChange:
     at: datetime
     incident_id: int
     status: ComponentStatus | None = None  # a component_status event
     open: bool | None = None  # a state_changed event
 
 
-def _changes(session: Session, component_id: str, first: datetime, now: datetime) -> list[_Change]:
+def _changes(session: Session, component_id: str, first: datetime, now: datetime) -> list[StatusChange]:
     """The component's status events and the state changes of its incidents, in one query.
 
     Incidents resolved before ``first`` are left out: nothing has reopened them since (reopening clears
@@ -114,14 +123,14 @@ def _changes(session: Session, component_id: str, first: datetime, now: datetime
     changes = []
     for at, incident_id, kind, data in rows:
         if kind is EventKind.COMPONENT_STATUS:
-            changes.append(_Change(at, incident_id, status=ComponentStatus(data["to"])))
+            changes.append(StatusChange(at, incident_id, status=ComponentStatus(data["to"])))
         else:
-            changes.append(_Change(at, incident_id, open=IncidentState(data["to"]).is_open))
+            changes.append(StatusChange(at, incident_id, open=IncidentState(data["to"]).is_open))
     return changes
 
 
 def _intervals(
-    changes: Iterable[_Change], first: datetime, now: datetime
+    changes: Iterable[StatusChange], first: datetime, now: datetime
 ) -> Iterator[tuple[datetime, datetime, ComponentStatus]]:
     """Consecutive spans of [first, now) with the worst status any open incident gives the component."""
     given: dict[int, ComponentStatus] = {}
