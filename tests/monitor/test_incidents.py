@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_component, make_incident
-from trustops.config import Policy
 from trustops.enums import ComponentStatus, Impact, IncidentState
 from trustops.errors import Conflict, InvalidInput, NotFound
 from trustops.monitor.incidents import (
@@ -15,7 +14,6 @@ from trustops.monitor.incidents import (
     component_statuses,
     get_incident,
     list_incidents,
-    next_update_due,
     open_incident,
     resolve_incident,
     timeline,
@@ -206,19 +204,6 @@ def test_listing_open_incidents_leaves_out_resolved_ones(session: Session) -> No
     resolve_incident(session, gone.id, actor="t")
     assert [i.id for i in list_incidents(session, open_only=True)] == [kept.id]
     assert {i.id for i in list_incidents(session)} == {kept.id, gone.id}
-
-
-def test_the_next_update_is_due_a_cadence_after_the_last_message(session: Session) -> None:
-    policy = Policy()
-    incident = make_incident(session, now=T0)
-    assert next_update_due(incident, True, policy) == T0 + timedelta(minutes=15)
-    assert next_update_due(incident, False, policy) == T0 + timedelta(minutes=30)
-    update_incident(session, incident.id, Change(message="Still on it."), actor="t", now=T0 + timedelta(minutes=12))
-    session.refresh(incident)
-    assert next_update_due(incident, True, policy) == T0 + timedelta(minutes=42)
-    assert next_update_due(incident, False, policy) == T0 + timedelta(minutes=72)
-    resolve_incident(session, incident.id, actor="t", now=T0 + timedelta(hours=1))
-    assert next_update_due(incident, True, policy) is None
 
 
 def test_event_kinds_are_the_documented_vocabulary() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from trustops import clock
 from trustops.catalog.models import Component
-from trustops.config import Policy
 from trustops.enums import Audience, ComponentStatus, Criticality, Impact, IncidentState
 from trustops.errors import Conflict, InvalidInput, NotFound
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
@@ -291,18 +290,3 @@ def record_event(
         session.flush()  # the delivery rows point at the event
         enqueue(session, incident, row, at)
     return row
-
-
-def next_update_due(incident: Incident, public: bool, policy: Policy) -> datetime | None:
-    """When the next update is owed: cadence after the last message, or the first-update deadline.
-
-    Every update promises the next one (rules.md §1); an open incident past this time is overdue.
-    """
-    if not incident.is_open:
-        return None
-    said = [e.at for e in incident.events if e.message and e.kind in NOTIFY_KINDS]
-    if said:
-        minutes = policy.public_update_cadence_minutes if public else policy.targeted_update_cadence_minutes
-        return max(said) + timedelta(minutes=minutes)
-    first = policy.first_public_update_minutes if public else policy.first_targeted_update_minutes
-    return incident.detected_at + timedelta(minutes=first)
