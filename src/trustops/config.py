@@ -167,13 +167,50 @@ class Policy(BaseModel):
         2, ge=1, description="Consecutive successful probe runs that resolve a probe-opened incident."
     )
     error_window_days: int = Field(
-        30, ge=1, description="A user who saw an error within this many days counts as recently hurt."
+        30,
+        ge=1,
+        description="A user who saw an error within this many days counts as recently hurt: no promotional "
+        "offer reaches them (marketing guard rule `no_offers_after_error`).",
     )
     cooldown_min_days: int = Field(
-        7, ge=0, description="Shortest marketing cool-down after a user was hurt by an incident."
+        7,
+        ge=0,
+        description="Days without automated marketing for users hit by a site-wide outage of minor impact "
+        "(marketing guard rule `outage_cooldown`), counted from its resolution.",
     )
     cooldown_max_days: int = Field(
-        14, ge=0, description="Longest marketing cool-down, for the most valuable or most hurt users."
+        14,
+        ge=0,
+        description="Days without automated marketing for users hit by a site-wide outage of major or critical "
+        "impact (rule `outage_cooldown`), counted from its resolution.",
+    )
+    help_window_days: int = Field(
+        14,
+        ge=0,
+        description="An incident resolved less than this many days ago still counts as recent: a user with errors "
+        "on its components gets help content, not offers (rule `help_not_offers`).",
+    )
+    thank_you_stable_days: int = Field(
+        7,
+        ge=0,
+        description="Days the affected components must have been fully restored and stable before a "
+        '"thank you for your patience" campaign may go out (rule `thank_you_when_stable`).',
+    )
+    loyalty_min_tenure_days: int = Field(
+        365,
+        ge=0,
+        description="Loyalty rewards go only to customers first seen at least this many days ago whose history "
+        "is free of errors (rule `loyalty_for_seamless`).",
+    )
+    holdout_share: float = Field(
+        0.05,
+        ge=0,
+        lt=0.5,
+        description="Share of users, chosen by a stable hash of their pseudonym, who receive no remediation "
+        "campaign (thank-you), so its effect on churn can be measured later.",
+    )
+    guard_log_retention_days: int = Field(
+        400, ge=1, description="How long the marketing guard's decision log (pseudonymous) is kept."
     )
     incident_join_minutes: int = Field(
         30,

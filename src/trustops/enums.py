@@ -122,3 +122,15 @@ class MaintenanceState(StrEnum):
     @property
     def is_active(self) -> bool:
         return self in (MaintenanceState.IN_PROGRESS, MaintenanceState.VERIFYING)
+
+
+class CampaignType(StrEnum):
+    """What a marketing message is, for the marketing guard."""
+
+    PROMOTIONAL = "promotional"
+    AUTOMATED = "automated"
+    THANK_YOU = "thank_you"
+    HELP_CONTENT = "help_content"
+    LOYALTY_REWARD = "loyalty_reward"
+    TRANSACTIONAL = "transactional"
+    APOLOGY = "apology"

@@ -6,6 +6,7 @@ from trustops.accounts.models import ApiToken, User
 from trustops.catalog.models import Component
 from trustops.comms.models import Account, AccountTask, Maintenance, MaintenanceUpdate, Subscriber
 from trustops.customers import Customer
+from trustops.guard.models import GuardDecision, GuardRun
 from trustops.listen.models import ListenModel, Mention, MentionIntent, SpikeAlert
 from trustops.monitor.health_models import (
     Alert,
@@ -29,6 +30,8 @@ __all__ = [
     "Customer",
     "Delivery",
     "Exposure",
+    "GuardDecision",
+    "GuardRun",
     "Heartbeat",
     "Incident",
     "IncidentComponent",

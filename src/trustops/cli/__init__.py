@@ -8,7 +8,7 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from trustops.cli import accounts, comms, config, db, heartbeats, incidents, listen, maintenance, serve, status
+from trustops.cli import accounts, comms, config, db, guard, heartbeats, incidents, listen, maintenance, serve, status
 from trustops.cli.state import CliState
 
 
@@ -76,6 +76,7 @@ app.add_typer(listen.app, name="listen")
 app.add_typer(comms.app, name="comms")
 app.add_typer(status.app, name="status")
 app.add_typer(maintenance.app, name="maintenance")
+app.add_typer(guard.app, name="guard")
 
 
 def main() -> None:

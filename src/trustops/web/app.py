@@ -31,6 +31,8 @@ from trustops.web.routes import (
     comms,
     components,
     dashboard,
+    guard,
+    guard_bulk,
     heartbeats,
     incidents,
     ingest,
@@ -97,6 +99,8 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         writing,
         subscriptions,
         status,
+        guard,
+        guard_bulk,
         dashboard,
     ):
         app.include_router(module.router)
