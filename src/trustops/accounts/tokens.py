@@ -2,6 +2,11 @@
 
 A token reads ``tro_<public id>_<secret>``. The secret has 256 bits of entropy, so a fast hash is
 enough (a memory-hard hash protects low-entropy passwords, not random keys) and keeps every API call cheap.
+
+Each process remembers a successful authentication for :data:`CACHE_TTL` seconds (:class:`AuthCache`, keyed by
+the token's hash, never the token), so a busy client costs the store one query per token every few seconds
+rather than one per request. A revocation in this process takes effect at once; one made elsewhere (the CLI,
+another worker) within the TTL.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,7 +95,59 @@ def revoke_token(session: Session, public_id: str, *, now: datetime | None = Non
     if row is None:
         raise NotFound(f"token {public_id!r} does not exist", field="token")
     row.revoked_at = row.revoked_at or now or clock.now()
+    CACHE.forget(row.token_hash)
     return row
+
+
+CACHE_TTL = 5.0
+
+
+class AuthCache:
+    """Recent successful authentications of this process, by token hash, for at most ``ttl`` seconds.
+
+    It keeps detached copies of the rows (name, scopes, ids), never the plain token, and at most ``size`` of
+    them: a flood of distinct valid tokens only makes the cache start over.
+    """
+
+    def __init__(self, ttl: float = CACHE_TTL, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, ApiToken]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, plain: str) -> ApiToken | None:
+        entry = self._entries.get(_hash(plain))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, plain: str, row: ApiToken) -> ApiToken:
+        """Remember ``row`` for ``plain``; returns the detached copy that later hits will get."""
+        copy = ApiToken(
+            id=row.id,
+            name=row.name,
+            public_id=row.public_id,
+            token_hash=row.token_hash,
+            scopes=list(row.scopes),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[_hash(plain)] = (time.monotonic() + self.ttl, copy)
+        return copy
+
+    def forget(self, token_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(token_hash, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE = AuthCache()
 
 
 def _hash(plain: str) -> str:

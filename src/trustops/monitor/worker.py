@@ -24,6 +24,7 @@ from trustops.catalog.schema import CatalogFile
 from trustops.comms import cadence, channel, maintenance, subscriptions
 from trustops.config import Settings
 from trustops.db import Database
+from trustops.guard.service import purge_decisions
 from trustops.listen import watch
 from trustops.listen.models import Mention
 from trustops.monitor import exposure, heartbeats, notify, probing, slo
@@ -151,7 +152,7 @@ class Worker:
 
     def purge(self, now: datetime) -> None:
         """Drop what retention says must go: old exposures and mentions (personal data), probe runs, pings,
-        and status-page subscriptions never confirmed."""
+        status-page subscriptions never confirmed, and old marketing-guard decisions."""
         policy = self.catalog().policy
         with self.database.session() as session:
             session.execute(delete(Exposure).where(Exposure.at < now - timedelta(days=policy.exposure_retention_days)))
@@ -161,6 +162,7 @@ class Worker:
             session.execute(delete(ProbeRun).where(ProbeRun.at < now - PROBE_RUN_RETENTION))
             session.execute(delete(Ping).where(Ping.n <= _ping_floor()))
             subscriptions.purge_unconfirmed(session, policy=policy, now=now)
+            purge_decisions(session, policy=policy, now=now)
 
     def lease(self, name: str, now: datetime, ttl: timedelta) -> bool:
         """Take or renew the named lease; True when this worker holds it now."""

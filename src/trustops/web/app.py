@@ -42,6 +42,7 @@ from trustops.web.routes import (
     system,
     writing,
 )
+from trustops.web.routes.guard import GuardLane
 from trustops.web.statuscache import StatusCache, StatusLane
 from trustops.web.templating import STATIC_DIR
 
@@ -85,6 +86,8 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.add_middleware(_Wrap, wrap=app.state.metrics.middleware)
     # Outermost: pings never pay for sessions, routing or per-request metrics labels.
     app.add_middleware(PingLane, writer=writer, body_limit=settings.ping_body_limit, counter=app.state.metrics.pings)
+    # Marketing-guard decisions for already-checked tokens skip routing too (guard.py), for send-time lookups.
+    app.add_middleware(GuardLane, state=app.state)
     # Outermost of all: the status page is served from memory, for crowds (statuscache.py).
     app.add_middleware(StatusLane, cache=app.state.status_cache)
     errors.install(app)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from trustops import clock
 from trustops.accounts.models import ApiToken, Role, Scope, User
-from trustops.accounts.tokens import authenticate, grants
+from trustops.accounts.tokens import CACHE, authenticate, grants
 from trustops.config import Policy, Settings
 from trustops.db import Database
 
@@ -78,19 +79,27 @@ class ScopeGuard:
 
     scopes: tuple[Scope, ...]
 
-    def __call__(self, request: Request, session: SessionDep) -> ApiToken:
+    async def __call__(self, request: Request) -> ApiToken:
         header = request.headers.get("authorization", "")
         kind, _, plain = header.partition(" ")
-        if kind.lower() != "bearer" or not plain.strip():
+        plain = plain.strip()
+        if kind.lower() != "bearer" or not plain:
             raise AuthError(401, "missing bearer token: send 'Authorization: Bearer <token>'")
-        token = authenticate(session, plain.strip())
+        # A recent success of this process answers without the store (tokens.AuthCache, a few seconds).
+        token = CACHE.get(plain) or await anyio.to_thread.run_sync(_authenticate, request.app.state.database, plain)
         if token is None:
             raise AuthError(401, "invalid or revoked token")
         if not grants(token.scopes, self.scopes):
             needed = " or ".join(s.value for s in self.scopes)
             raise AuthError(403, f"token {token.name!r} lacks scope: needs {needed}")
-        session.commit()  # keeps last_used_at; nothing else is pending yet
         return token
+
+
+def _authenticate(database: Database, plain: str) -> ApiToken | None:
+    """Look the token up in its own short transaction, which keeps ``last_used_at`` (once a minute)."""
+    with database.sessions.begin() as session:
+        token = authenticate(session, plain)
+        return None if token is None else CACHE.put(plain, token)
 
 
 def require(*scopes: Scope) -> ScopeGuard:
