@@ -130,3 +130,13 @@ def test_the_demo_status_page_tells_the_public_incident_and_the_report_but_not_t
     assert "Cart errors" in names and "Order confirmations delayed for some business accounts" not in names
     assert all(c["name"] != "Payment gateway" for c in summary["components"])  # internal
     assert "Northwind Goods Status" in page and "Cart errors" in page
+
+
+def test_the_demo_trims_its_winter_sale_promotion_of_the_customers_the_outages_hurt(demo: Database) -> None:
+    from trustops.guard.models import GuardRun
+
+    with demo.sessions() as session:
+        [run] = session.scalars(select(GuardRun)).all()
+    assert (run.campaign_id, run.campaign_type.value, run.audience) == ("winter-sale", "promotional", 3_000)
+    assert run.suppressed["help_not_offers"] > 0 and run.suppressed["no_offers_after_error"] > 0
+    assert run.allowed == run.audience - sum(run.suppressed.values())

@@ -224,3 +224,20 @@ def test_overriding_the_channel_in_the_incident_room_needs_a_reason_and_is_kept_
     [decision] = [e for e in timeline(session, incident.id) if e.kind.value == "decision"]
     assert decision.actor == "user:alice" and decision.data["reason"] == "Acme asked us to call"
     assert "set by hand" in client.get(f"/incidents/{incident.id}").text
+
+
+def test_the_guard_page_shows_windows_and_readiness_without_listing_users(
+    client: TestClient, alice: User, session: Session
+) -> None:
+    from trustops.monitor.health_models import Exposure
+
+    incident = make_incident(session, {"checkout": ComponentStatus.MAJOR_OUTAGE}, title="Checkout down")
+    session.add(Exposure(user_key="k" * 32, component_id="checkout", at=incident.started_at, kind="error", source="t"))
+    session.commit()
+    log_in(client)
+
+    page = client.get("/guard").text
+
+    assert "Active guard windows" in page and "Checkout down" in page and "help_not_offers" in page
+    assert "Thank-you readiness" in page
+    assert "k" * 32 not in page

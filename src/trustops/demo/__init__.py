@@ -29,7 +29,10 @@ from trustops.config import Policy
 from trustops.customers import Customer
 from trustops.demo.mentions import seed_mentions
 from trustops.demo.shop import health_url
-from trustops.enums import ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
+from trustops.enums import CampaignType, ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
+from trustops.guard.bulk import AudienceRow, Summary, evaluate, record_run
+from trustops.guard.facts import FactBook
+from trustops.guard.models import GuardRun
 from trustops.monitor.exposure import record_errors
 from trustops.monitor.health_models import Alert, Delivery, Heartbeat, Ping, Probe, ProbeRun
 from trustops.monitor.heartbeats import PingRequest, apply_ping
@@ -141,6 +144,7 @@ def seed(
     seed_mentions(session, secret=secret, policy=catalog.policy, now=now, report=report)
     sync_accounts(session, list(catalog.accounts))
     _decide_channels(session, catalog.policy, now)
+    _trim_campaign(session, secret, catalog.policy, now)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
@@ -316,6 +320,27 @@ def _decide_channels(session: Session, policy: Policy, now: datetime) -> None:
         for task in session.scalars(select(AccountTask).where(AccountTask.incident_id == incident.id)):
             if incident.resolved_at is not None:
                 task.done_at, task.done_by = incident.resolved_at + timedelta(hours=2), "demo"
+
+
+def _trim_campaign(session: Session, secret: bytes, policy: Policy, now: datetime) -> GuardRun:
+    """The marketing team checks its winter-sale promotion to every customer with the guard: those the
+    open product-images outage and the last month's errors hurt are trimmed from it."""
+    session.flush()
+    book = FactBook.load(session, secret=secret, policy=policy, now=now)
+    ids = [f"{tier.value}-{i:05d}" for tier, (count, *_rest) in TIERS.items() for i in range(count)]
+    audience = [AudienceRow(line=n + 2, user_id=user_id, email=None) for n, user_id in enumerate(ids)]
+    summary = Summary()
+    for evaluated in evaluate(audience, CampaignType.PROMOTIONAL, book=book, secret=secret, policy=policy, now=now):
+        summary.add(evaluated)
+    return record_run(
+        session,
+        summary,
+        CampaignType.PROMOTIONAL,
+        export_format="braze",
+        campaign_id="winter-sale",
+        actor="demo",
+        now=now,
+    )
 
 
 def _probe_history(session: Session, now: datetime) -> None:

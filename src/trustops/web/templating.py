@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/health", "Health", "Components and their current status"),
     ("/incidents", "Incidents", "Open and past incidents with their timelines"),
     ("/listening", "Listening", "What customers say, spikes, and the functional impact matrix"),
+    ("/guard", "Guard", "Which campaigns the marketing guard holds back after incidents"),
     ("/customers", "Customers", "Customer value tiers"),
     ("/policy", "Policy", "Business thresholds in force"),
 ]

@@ -304,6 +304,27 @@ def listening(request: Request, user: CurrentUser, session: SessionDep, now: Clo
     )
 
 
+@router.get("/guard")
+def guard_page(request: Request, user: CurrentUser, session: SessionDep, policy: PolicyDep, now: ClockDep) -> Response:
+    """The marketing guard: active windows, cool-downs ending soon, thank-you readiness, audiences checked."""
+    from sqlalchemy import select
+
+    from trustops.guard.models import GuardRun
+    from trustops.guard.overview import decision_stats, overview
+    from trustops.web.routes.guard import service_of
+
+    book = service_of(request.app.state).index.refresh()
+    return render(
+        request,
+        "guard.html",
+        user=user,
+        policy=policy,
+        view=overview(session, book, policy=policy, now=now),
+        stats=decision_stats(session, now=now),
+        runs=list(session.scalars(select(GuardRun).order_by(GuardRun.id.desc()).limit(20))),
+    )
+
+
 @router.get("/policy")
 def policy_page(request: Request, user: CurrentUser, policy: PolicyDep) -> Response:
     fields = [(name, getattr(policy, name), info.description) for name, info in Policy.model_fields.items()]
