@@ -96,8 +96,12 @@ class ScopeGuard:
 
 
 def _authenticate(database: Database, plain: str) -> ApiToken | None:
-    """Look the token up in its own short transaction, which keeps ``last_used_at`` (once a minute)."""
-    with database.sessions.begin() as session:
+    """Look the token up in its own short transaction, which keeps ``last_used_at`` (once a minute).
+
+    On SQLite it begins as a writer (``BEGIN IMMEDIATE``): a read that later writes ``last_used_at`` would
+    otherwise fail with "database is locked" when many first requests arrive at once.
+    """
+    with database.write_sessions.begin() as session:
         token = authenticate(session, plain)
         return None if token is None else CACHE.put(plain, token)
 
