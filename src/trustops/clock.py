@@ -20,3 +20,9 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO-8601 in UTC with milliseconds and an explicit offset (``2026-03-02T14:21:07.412+00:00``), as the
+    Statuspage API and its webhooks write times."""
+    return None if moment is None else as_utc(moment).isoformat(timespec="milliseconds")

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from trustops.catalog.models import Component
+from trustops.clock import as_utc
 from trustops.comms.audience import MESSAGE_KINDS, audience_of
 from trustops.comms.ear import LintReport, lint
 from trustops.comms.templates import (
     as_sentence,
-    as_utc,
     day,
     feature_phrase,
     most_critical,

@@ -30,7 +30,7 @@ from trustops.comms.retrospective import ERROR_STATUSES, draft_retrospective, wo
 from trustops.config import Policy
 from trustops.enums import Audience, Channel, CustomerTier, Impact, IncidentState, Visibility
 from trustops.errors import Conflict, InvalidInput
-from trustops.monitor.exposure import blast_radius
+from trustops.monitor.exposure import BlastRadius, blast_radius
 from trustops.monitor.incidents import get_incident, record_event
 from trustops.monitor.models import EventKind, Incident, IncidentEvent
 
@@ -77,10 +77,13 @@ class Decision:
         return {**asdict(self), "channel": self.channel.value}
 
 
-def gather(session: Session, incident: Incident, *, policy: Policy, now: datetime) -> Inputs:
-    """The decision's inputs: the blast radius, what the public could see, and what was said when."""
+def gather(
+    session: Session, incident: Incident, *, policy: Policy, now: datetime, radius: BlastRadius | None = None
+) -> Inputs:
+    """The decision's inputs: the blast radius (``radius`` when the caller has it already), what the public
+    could see, and what was said when."""
     _refresh_timeline(session, incident)
-    radius = blast_radius(session, incident, policy=policy, now=now)
+    radius = radius or blast_radius(session, incident, policy=policy, now=now)
     enterprise = next(t.affected for t in radius.by_tier if t.tier == CustomerTier.ENTERPRISE.value)
     public = _public_ids(session, incident)
     down = tuple(sorted(cid for cid, s in worst_statuses(incident).items() if cid in public and s in ERROR_STATUSES))

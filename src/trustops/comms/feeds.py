@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
-from trustops.clock import as_utc
-from trustops.comms.statuspage import PageIncident, PageUpdate, Snapshot, iso
+from trustops.clock import as_utc, iso
+from trustops.comms.statuspage import PageIncident, PageUpdate, Snapshot
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 50

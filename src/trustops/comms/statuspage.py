@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from trustops.catalog.models import Component
 from trustops.catalog.schema import StatusPageSpec
-from trustops.clock import as_utc
+from trustops.clock import as_utc, iso
 from trustops.comms.audience import PUBLIC_CHANNELS, public_statuses, public_updates
 from trustops.comms.cadence import next_update_by
 from trustops.comms.ids import public_id
@@ -539,11 +539,6 @@ def rollup_status(
 
 
 # --- the eight documents --------------------------------------------------------------------------------
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO-8601 with milliseconds and an explicit offset: ``2026-03-02T14:21:07.412+00:00``."""
-    return None if moment is None else as_utc(moment).isoformat(timespec="milliseconds")
 
 
 def page_object(snapshot: Snapshot) -> dict[str, Any]:

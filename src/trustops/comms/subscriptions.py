@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from trustops.catalog.models import Component
 from trustops.catalog.schema import StatusPageSpec
+from trustops.clock import iso
 from trustops.comms.audience import (
     MESSAGE_KINDS,
     audience_of,
@@ -398,7 +399,7 @@ def webhook_payload(
     page_id = public_id(page.secret, "page", "page")
     indicator, description = page_status(session)
     return {
-        "meta": {"unsubscribe": unsubscribe, "documentation": DOCUMENTATION, "generated_at": _iso(event.at)},
+        "meta": {"unsubscribe": unsubscribe, "documentation": DOCUMENTATION, "generated_at": iso(event.at)},
         "page": {"id": page_id, "status_indicator": indicator, "status_description": description},
         "incident": _incident_object(session, incident, event, page, page_id),
     }
@@ -418,18 +419,18 @@ def _incident_object(
         "impact": incident.impact.value,
         "shortlink": page.link(f"incidents/{incident_id}"),
         "backfilled": incident.backfilled,
-        "created_at": _iso(incident.created_at),
-        "updated_at": _iso(event.at),
-        "started_at": _iso(incident.started_at),
+        "created_at": iso(incident.created_at),
+        "updated_at": iso(event.at),
+        "started_at": iso(incident.started_at),
         "monitoring_at": _monitoring_at(incident, event),
-        "resolved_at": _iso(incident.resolved_at) if closed and incident.resolved_at else None,
+        "resolved_at": iso(incident.resolved_at) if closed and incident.resolved_at else None,
         "incident_updates": [_update_object(e, page, incident_id) for e in reversed(updates)],
         "components": _component_objects(session, incident, page, page_id),
     }
 
 
 def _update_object(event: IncidentEvent, page: Page, incident_id: str) -> dict[str, Any]:
-    at = _iso(event.at)
+    at = iso(event.at)
     return {
         "id": public_id(page.secret, "update", event.id),
         "incident_id": incident_id,
@@ -461,8 +462,8 @@ def _component_objects(session: Session, incident: Incident, page: Page, page_id
             "only_show_if_degraded": known[cid].only_show_if_degraded,
             "group": False,
             "start_date": None,
-            "created_at": _iso(known[cid].created_at),
-            "updated_at": _iso(known[cid].updated_at),
+            "created_at": iso(known[cid].created_at),
+            "updated_at": iso(known[cid].updated_at),
         }
         for cid, name in _public_names(session, incident).items()
     ]
@@ -491,7 +492,7 @@ def _monitoring_at(incident: Incident, event: IncidentEvent) -> str | None:
         for e in incident.events
         if e.id <= event.id and e.kind is EventKind.STATE_CHANGED and (e.data or {}).get("to") == "monitoring"
     ]
-    return _iso(times[-1]) if times else None
+    return iso(times[-1]) if times else None
 
 
 def _components(session: Session, incident: Incident) -> dict[str, Component]:
@@ -504,7 +505,3 @@ def _public_names(session: Session, incident: Incident) -> dict[str, str]:
     found = _components(session, incident)
     public = [c for c in found.values() if c.visibility is Visibility.PUBLIC]
     return {c.id: c.name for c in sorted(public, key=lambda c: (c.position, c.id))}
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds")

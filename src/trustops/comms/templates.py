@@ -16,14 +16,16 @@ No template ever guesses when the fix will land; each one passes :func:`trustops
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from trustops.catalog.models import Component
+from trustops.clock import as_utc
+from trustops.comms import retrospective
 from trustops.comms.audience import is_public_incident
 from trustops.config import Policy
 from trustops.enums import ComponentStatus, Criticality, IncidentState, Visibility
 from trustops.errors import InvalidInput
-from trustops.monitor.models import EventKind, Incident
+from trustops.monitor.models import Incident
 
 UNNAMED = "some of our services"
 STATES = (IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING, IncidentState.RESOLVED)
@@ -151,14 +153,9 @@ def worst_statuses(incident: Incident) -> dict[str, ComponentStatus]:
 
     Resolving sets every component back to operational; what customers went through is in the timeline.
     """
-    statuses = {link.component_id: link.status for link in incident.components}
     if incident.is_open:
-        return statuses
-    for event in incident.events:
-        component, status = (event.data or {}).get("component"), (event.data or {}).get("to")
-        if event.kind is EventKind.COMPONENT_STATUS and component in statuses and status in STATUS_ORDER:
-            statuses[component] = max(statuses[component], ComponentStatus(status), key=STATUS_ORDER.index)
-    return statuses
+        return {link.component_id: link.status for link in incident.components}
+    return retrospective.worst_statuses(incident)
 
 
 def status_groups(incident: Incident, public: list[Component]) -> list[tuple[ComponentStatus, list[Component]]]:
@@ -231,8 +228,3 @@ def _window(incident: Incident) -> str:
 
 def _is(names: list[str]) -> str:
     return "is" if len(names) == 1 else "are"
-
-
-def as_utc(at: datetime) -> datetime:
-    """``at`` in UTC; a naive time is taken to be UTC already (as the store keeps it)."""
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

@@ -33,10 +33,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from trustops import clock
 from trustops.catalog.models import Component
 from trustops.catalog.schema import CatalogFile
-from trustops.clock import as_utc
+from trustops.clock import as_utc, iso
 from trustops.comms import feeds
 from trustops.comms.models import Maintenance, MaintenanceUpdate
-from trustops.comms.statuspage import Snapshot, documents, iso, load_snapshot, render_json
+from trustops.comms.statuspage import Snapshot, documents, load_snapshot, render_json
 from trustops.config import Settings
 from trustops.db import Database
 from trustops.monitor.models import Incident, IncidentEvent

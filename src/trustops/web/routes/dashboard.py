@@ -189,7 +189,7 @@ def incident_detail(
     radius = blast_radius(session, incident, policy=policy, now=now)
     due = cadence.next_update_by(incident, policy, now)
     decisions = channel.history(session, incident)
-    rule_now = channel.decide(channel.gather(session, incident, policy=policy, now=now), policy)
+    rule_now = channel.decide(channel.gather(session, incident, policy=policy, now=now, radius=radius), policy)
     public = is_public_incident(incident, components)
     return render(
         request,
