@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from trustops.clock import as_utc
 from trustops.listen.schema import Channel, MentionIn
 
 FORMATS = ("csv", "ndjson", "meltwater", "talkwalker", "brandwatch")
@@ -208,7 +209,7 @@ def _parse_datetime(value: object) -> datetime:
     parsed = _read_datetime(value)
     if parsed is None:
         raise _FieldError(f"published_at: {_show(value)} is not a date")
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return as_utc(parsed)
 
 
 def _read_datetime(value: object) -> datetime | None:

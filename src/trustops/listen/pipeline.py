@@ -13,13 +13,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from trustops.clock import as_utc
 from trustops.db import Database
 from trustops.listen.classify import Classification, Classifier
 from trustops.listen.models import Mention, MentionIntent
@@ -190,8 +191,7 @@ def _redacted_row(mention: MentionIn, secret: bytes, now: datetime) -> dict[str,
     title = redact(mention.title) if mention.title else None
     url = redact(mention.url) if mention.url else None
     meta, meta_count = _redact_meta(mention.metadata, 0)
-    published = mention.published_at
-    published = published.replace(tzinfo=UTC) if published.tzinfo is None else published.astimezone(UTC)
+    published = as_utc(mention.published_at)
     counted = sum(text.counts.values()) + sum(title.counts.values() if title else ()) + meta_count
     return {
         "source": mention.source,
