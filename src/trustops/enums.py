@@ -18,6 +18,9 @@ class ComponentStatus(StrEnum):
     MAJOR_OUTAGE = "major_outage"
 
 
+STATUS_ORDER = list(ComponentStatus)  # best first: compare statuses with ``key=STATUS_ORDER.index``
+
+
 class Impact(StrEnum):
     NONE = "none"
     MINOR = "minor"

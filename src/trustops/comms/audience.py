@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from trustops.catalog.models import Component
-from trustops.enums import Audience, Channel, ComponentStatus, Visibility
+from trustops.enums import STATUS_ORDER, Audience, Channel, ComponentStatus, Visibility
 from trustops.monitor.models import EventKind, Incident, IncidentEvent
 
 PUBLIC_CHANNELS = (Channel.STATUS_PAGE, Channel.RETROSPECTIVE)
 MESSAGE_KINDS = (EventKind.OPENED, EventKind.STATE_CHANGED, EventKind.UPDATE)
-STATUS_ORDER = list(ComponentStatus)
 
 
 def audience_of(event: IncidentEvent, incident: Incident) -> Audience:

@@ -13,10 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from trustops.catalog.models import Component
-from trustops.enums import ComponentStatus, Visibility
+from trustops.enums import STATUS_ORDER, ComponentStatus, Visibility
 from trustops.monitor.models import EventKind, Incident
 
-STATUS_ORDER = list(ComponentStatus)
 ERROR_STATUSES = (ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE)
 
 

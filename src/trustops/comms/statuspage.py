@@ -29,8 +29,8 @@ from trustops.comms.cadence import next_update_by
 from trustops.comms.ids import public_id
 from trustops.comms.models import Maintenance
 from trustops.config import Policy
-from trustops.enums import ComponentStatus, Impact, IncidentState, MaintenanceState, Visibility
-from trustops.monitor.incidents import STATUS_ORDER, derive_impact
+from trustops.enums import STATUS_ORDER, ComponentStatus, Impact, IncidentState, MaintenanceState, Visibility
+from trustops.monitor.incidents import derive_impact
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
 from trustops.monitor.uptime import (
     DayUptime,

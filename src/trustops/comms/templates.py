@@ -23,13 +23,12 @@ from trustops.clock import as_utc
 from trustops.comms import retrospective
 from trustops.comms.audience import is_public_incident
 from trustops.config import Policy
-from trustops.enums import ComponentStatus, Criticality, IncidentState, Visibility
+from trustops.enums import STATUS_ORDER, ComponentStatus, Criticality, IncidentState, Visibility
 from trustops.errors import InvalidInput
 from trustops.monitor.models import Incident
 
 UNNAMED = "some of our services"
 STATES = (IncidentState.INVESTIGATING, IncidentState.IDENTIFIED, IncidentState.MONITORING, IncidentState.RESOLVED)
-STATUS_ORDER = list(ComponentStatus)
 CRITICALITY_ORDER = list(Criticality)
 
 # Each template is a list of sentences; a slot left empty drops out with its sentence.

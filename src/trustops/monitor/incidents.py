@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from trustops import clock
 from trustops.catalog.models import Component
-from trustops.enums import Audience, ComponentStatus, Criticality, Impact, IncidentState
+from trustops.enums import STATUS_ORDER, Audience, ComponentStatus, Criticality, Impact, IncidentState
 from trustops.errors import Conflict, InvalidInput, NotFound
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
 from trustops.monitor.notify import NOTIFY_KINDS, enqueue
@@ -24,7 +24,6 @@ STATUS_IMPACT = {
     ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
     ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
 }
-STATUS_ORDER = list(ComponentStatus)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from trustops.catalog.models import Component
 from trustops.catalog.schema import AlertMapping
 from trustops.config import Policy
-from trustops.enums import ComponentStatus, IncidentState
+from trustops.enums import STATUS_ORDER, ComponentStatus, IncidentState
 from trustops.monitor.health_models import Alert
-from trustops.monitor.incidents import STATUS_ORDER, Change, open_incident, record_event, update_incident
+from trustops.monitor.incidents import Change, open_incident, record_event, update_incident
 from trustops.monitor.models import EventKind, Incident, IncidentComponent
 from trustops.monitor.signals import AlertSignal
 

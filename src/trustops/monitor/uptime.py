@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from trustops.catalog.models import Component
 from trustops.catalog.service import list_components
 from trustops.clock import as_utc
-from trustops.enums import ComponentStatus, IncidentState
+from trustops.enums import STATUS_ORDER, ComponentStatus, IncidentState
 from trustops.monitor.health_models import Alert, Heartbeat, Probe
 from trustops.monitor.heartbeats import list_heartbeats, shown_status
-from trustops.monitor.incidents import STATUS_ORDER, component_statuses, list_incidents
+from trustops.monitor.incidents import component_statuses, list_incidents
 from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
 
 PARTIAL_OUTAGE_WEIGHT = 0.3  # Statuspage/Instatus; incident.io counts a partial outage fully (1.0)
