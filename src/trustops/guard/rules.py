@@ -17,7 +17,7 @@ known yet, e.g. while an incident is open), so a platform can schedule the send 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from trustops.config import Policy
@@ -60,31 +60,44 @@ Rule = Callable[[UserFacts, Policy, datetime], Verdict | None]
 
 def decide(facts: UserFacts, campaign_type: CampaignType, *, policy: Policy, now: datetime) -> Verdict:
     """The guard's answer for one user and one campaign type at ``now``."""
-    if campaign_type in (CampaignType.TRANSACTIONAL, CampaignType.APOLOGY, CampaignType.HELP_CONTENT):
-        return Verdict(True, ALWAYS_ALLOWED, _ALWAYS[campaign_type], None, None)
+    always = _ALWAYS.get(campaign_type)
+    if always is not None:
+        return always
     if campaign_type is CampaignType.THANK_YOU:
         return thank_you_when_stable(facts, policy, now)
     if campaign_type is CampaignType.LOYALTY_REWARD:
         return loyalty_for_seamless(facts, policy, now)
-    rules: tuple[Rule, ...] = (outage_cooldown,)
-    if campaign_type is CampaignType.PROMOTIONAL:
-        rules = (help_not_offers, no_offers_after_error, outage_cooldown)
-    denials = [verdict for verdict in (rule(facts, policy, now) for rule in rules) if verdict is not None]
-    if not denials:
-        return Verdict(True, NO_RULE, f"No guard rule holds back {_label(campaign_type)} for this user.", None, None)
-    return replace(denials[0], until=_latest(d.until for d in denials))
+    rules = _PROMOTIONAL if campaign_type is CampaignType.PROMOTIONAL else _AUTOMATED
+    first: Verdict | None = None
+    until: datetime | None = None
+    for rule in rules:
+        verdict = rule(facts, policy, now)
+        if verdict is None:
+            continue
+        if first is None:
+            first, until = verdict, verdict.until
+        elif until is not None:
+            until = None if verdict.until is None else max(until, verdict.until)
+    if first is None:
+        return _NO_RULE[campaign_type]
+    return first if until == first.until else Verdict(False, first.rule, first.reason, until, first.alternative)
 
 
 _ALWAYS = {
-    CampaignType.TRANSACTIONAL: "Transactional and security messages always go out.",
-    CampaignType.APOLOGY: "Apologies always go out.",
-    CampaignType.HELP_CONTENT: "Help content is always allowed: it is what a user in trouble should get.",
+    campaign_type: Verdict(True, ALWAYS_ALLOWED, reason, None, None)
+    for campaign_type, reason in (
+        (CampaignType.TRANSACTIONAL, "Transactional and security messages always go out."),
+        (CampaignType.APOLOGY, "Apologies always go out."),
+        (CampaignType.HELP_CONTENT, "Help content is always allowed: it is what a user in trouble should get."),
+    )
 }
 
 
 def help_not_offers(facts: UserFacts, policy: Policy, now: datetime) -> Verdict | None:
     """A user with recent errors on a component whose incident is open or recently resolved is struggling
     with a buggy feature: help content, not a promotion, until the help window after its resolution."""
+    if not facts.hit_by or not facts.error_components:
+        return None
     recent = now - timedelta(days=policy.help_window_days)
     struggling = [
         hit
@@ -123,6 +136,8 @@ def cooldown_ends(hit: IncidentHit, policy: Policy) -> datetime | None:
 
 def outage_cooldown(facts: UserFacts, policy: Policy, now: datetime) -> Verdict | None:
     """No automated marketing to users hit by a site-wide outage while it runs and for its cool-down after."""
+    if not facts.hit_by:
+        return None
     cooling = [hit for hit in facts.hit_by if hit.site_wide and _before(now, cooldown_ends(hit, policy))]
     if not cooling:
         return None
@@ -176,6 +191,10 @@ def loyalty_for_seamless(facts: UserFacts, policy: Policy, now: datetime) -> Ver
     return Verdict(True, LOYALTY_FOR_SEAMLESS, reason, None, None)
 
 
+_PROMOTIONAL: tuple[Rule, ...] = (help_not_offers, no_offers_after_error, outage_cooldown)
+_AUTOMATED: tuple[Rule, ...] = (outage_cooldown,)
+
+
 def _before(now: datetime, end: datetime | None) -> bool:
     return end is None or now < end
 
@@ -192,3 +211,11 @@ def _latest(moments: Iterable[datetime | None]) -> datetime | None:
 
 def _label(campaign_type: CampaignType) -> str:
     return campaign_type.value.replace("_", " ")
+
+
+_NO_RULE = {
+    campaign_type: Verdict(
+        True, NO_RULE, f"No guard rule holds back {_label(campaign_type)} for this user.", None, None
+    )
+    for campaign_type in CampaignType
+}
