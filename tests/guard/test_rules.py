@@ -227,3 +227,22 @@ def test_the_holdout_is_stable_and_close_to_its_share() -> None:
     assert held == [key for key in keys if in_holdout(secret, key, 0.05)]
     assert set(held) <= {key for key in keys if in_holdout(secret, key, 0.10)}
     assert held != [key for key in keys if in_holdout(b"t" * 32, key, 0.05)]
+
+
+def test_a_memo_shared_by_many_users_changes_no_verdict() -> None:
+    incidents = [(), (hit(resolved=3, site_wide=False),), (hit(resolved=10),), (hit(resolved=None), hit(resolved=20))]
+    components = [frozenset(), frozenset({"checkout"}), frozenset({"search"})]
+    users = [
+        user(last_error_at=None if errors is None else days_ago(errors), error_components=parts, hit_by=hits)
+        for hits in incidents
+        for parts in components
+        for errors in (None, 2, 29, 31, 45)
+    ]
+    memo: dict[tuple[object, ...], object] = {}
+
+    for campaign_type in (CampaignType.PROMOTIONAL, CampaignType.AUTOMATED):
+        memo.clear()  # one memo per campaign type, moment and policy, as a bulk run keeps it
+        with_memo = [decide(f, campaign_type, policy=POLICY, now=NOW, memo=memo) for f in users]  # type: ignore[arg-type]
+
+        assert with_memo == [decide(f, campaign_type, policy=POLICY, now=NOW) for f in users]
+        assert 0 < len(memo) < 2 * len(users)

@@ -139,6 +139,7 @@ class Judge:
         self._pseudonymise, self._holdout = Pseudonymiser(secret), Holdout(secret, policy.holdout_share)
         self._book = book
         self._known_digests: frozenset[bytes] | None = None
+        self._memo: dict[tuple[object, ...], Verdict | None] = {}
         shared = [decide(no_facts("", holdout=flag), campaign_type, policy=policy, now=now) for flag in (False, True)]
         self._always_holdout = campaign_type is CampaignType.THANK_YOU or shared[0] != shared[1]
         self._shared = (shared[0], shared[0] if shared[0] == shared[1] else shared[1])
@@ -149,7 +150,7 @@ class Judge:
         key = key if key is not None else self._pseudonymise(row.user_id)
         facts = self._book.known(key)
         if facts is not None:
-            verdict = decide(facts, self.campaign_type, policy=self._policy, now=self.now)
+            verdict = decide(facts, self.campaign_type, policy=self._policy, now=self.now, memo=self._memo)
             return Evaluated(row, key, verdict, facts, facts.holdout)
         if self.strangers_pass:
             return Evaluated(row, key, self._shared[0], None, None)

@@ -284,4 +284,4 @@ def _features(components: frozenset[str]) -> str:
 
 def iso(moment: datetime) -> str:
     """``2026-03-02T14:05:09Z``: the timestamps of the export files, in UTC to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # strftime: 4× slower

@@ -58,8 +58,19 @@ class Verdict:
 Rule = Callable[[UserFacts, Policy, datetime], Verdict | None]
 
 
-def decide(facts: UserFacts, campaign_type: CampaignType, *, policy: Policy, now: datetime) -> Verdict:
-    """The guard's answer for one user and one campaign type at ``now``."""
+def decide(
+    facts: UserFacts,
+    campaign_type: CampaignType,
+    *,
+    policy: Policy,
+    now: datetime,
+    memo: dict[tuple[object, ...], Verdict | None] | None = None,
+) -> Verdict:
+    """The guard's answer for one user and one campaign type at ``now``.
+
+    ``memo``, for many users judged at one ``now`` under one policy (a bulk run): keeps the answers of the rules
+    that read only a user's incidents and error components, which most users share with many others.
+    """
     always = _ALWAYS.get(campaign_type)
     if always is not None:
         return always
@@ -71,7 +82,14 @@ def decide(facts: UserFacts, campaign_type: CampaignType, *, policy: Policy, now
     first: Verdict | None = None
     until: datetime | None = None
     for rule in rules:
-        verdict = rule(facts, policy, now)
+        if memo is not None and rule in _SHARED_FACTS:
+            key = (rule, facts.hit_by, facts.error_components)
+            if key in memo:
+                verdict = memo[key]
+            else:
+                verdict = memo[key] = rule(facts, policy, now)
+        else:
+            verdict = rule(facts, policy, now)
         if verdict is None:
             continue
         if first is None:
@@ -192,6 +210,8 @@ def loyalty_for_seamless(facts: UserFacts, policy: Policy, now: datetime) -> Ver
 
 
 _PROMOTIONAL: tuple[Rule, ...] = (help_not_offers, no_offers_after_error, outage_cooldown)
+# Rules that read nothing of a user but ``hit_by`` and ``error_components`` (safe to memoise on those).
+_SHARED_FACTS: frozenset[Rule] = frozenset({help_not_offers, outage_cooldown})
 _AUTOMATED: tuple[Rule, ...] = (outage_cooldown,)
 
 
