@@ -297,8 +297,9 @@ def _raw_rows(session: Session, query: Executable) -> Iterator[Sequence[Any]]:
 
 def _raw_chunks(session: Session, query: Executable) -> Iterator[Sequence[Sequence[Any]]]:
     """The rows of ``query`` a chunk at a time, through Core rather than the ORM (a million rows pass here)."""
-    connection = session.connection().execution_options(yield_per=_LEDGER_CHUNK)
-    yield from connection.execute(query).partitions()
+    # Per statement: Connection.execution_options() would change the session's connection for good (and on
+    # PostgreSQL every later statement, ROLLBACK included, would go through a server-side cursor).
+    yield from session.connection().execute(query.execution_options(yield_per=_LEDGER_CHUNK)).partitions()
 
 
 _LEDGER_CHUNK = 100_000
