@@ -246,6 +246,12 @@ class Policy(BaseModel):
         description="A complaint spike on a component whose health looks fine opens a customer-reported "
         "incident (customers see what probes miss); a spike on a component with an open incident always joins it.",
     )
+    breach_reminder_hours: list[int] = Field(
+        [48, 24, 4],
+        min_length=1,
+        description="Hours before a breach notification deadline at which its owners are reminded (and once more "
+        "when it has passed with the notification not recorded).",
+    )
     churn_horizons_days: list[int] = Field(
         [30, 60, 180], min_length=1, description="Horizons (days) over which silent churn is measured."
     )

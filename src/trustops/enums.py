@@ -137,3 +137,41 @@ class CampaignType(StrEnum):
     LOYALTY_REWARD = "loyalty_reward"
     TRANSACTIONAL = "transactional"
     APOLOGY = "apology"
+
+
+class BreachStatus(StrEnum):
+    """Where a data-breach case stands (NIST SP 800-61 phases as playbook states)."""
+
+    OPEN = "open"  # aware; facts being gathered, clocks running
+    CONTAINED = "contained"  # the leak is stopped; notifications may still be owed
+    CLOSED = "closed"  # every owed notification made or documented as not owed
+
+
+class BreachRisk(StrEnum):
+    """The risk to people's rights and freedoms (GDPR Art. 33(1) and 34(1))."""
+
+    UNLIKELY = "unlikely"  # no notification owed; the case is still documented (Art. 33(5))
+    RISK = "risk"  # the supervisory authority is notified (Art. 33)
+    HIGH = "high"  # the people affected are told too (Art. 34), unless an exception applies
+
+
+class BreachRole(StrEnum):
+    """Who does a breach task."""
+
+    LEGAL = "legal"
+    PR = "pr"
+    MARKETING = "marketing"
+    IT = "it"
+    SUPPORT = "support"
+
+
+class BreachLogKind(StrEnum):
+    """Entries of a case's Art. 33(5) documentation log: facts, effects and remedial action, and decisions."""
+
+    FACT = "fact"  # what happened, what data, how many people
+    EFFECT = "effect"  # likely consequences
+    MEASURE = "measure"  # remedial action taken or proposed
+    DECISION = "decision"  # e.g. "not notifying the people affected: data encrypted, key safe (Art. 34(3)(a))"
+    NOTIFICATION = "notification"  # a notification made, to whom, when
+    DELAY = "delay"  # reasons for notifying after a deadline (Art. 33(1))
+    NOTE = "note"

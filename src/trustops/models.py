@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from trustops.accounts.models import ApiToken, User
+from trustops.breach.models import (
+    BreachCase,
+    BreachLogEntry,
+    BreachNotification,
+    BreachReminder,
+    BreachTask,
+    DrillRun,
+)
 from trustops.catalog.models import Component
 from trustops.comms.models import Account, AccountTask, Maintenance, MaintenanceUpdate, Subscriber
 from trustops.customers import Customer
@@ -26,9 +34,15 @@ __all__ = [
     "AccountTask",
     "Alert",
     "ApiToken",
+    "BreachCase",
+    "BreachLogEntry",
+    "BreachNotification",
+    "BreachReminder",
+    "BreachTask",
     "Component",
     "Customer",
     "Delivery",
+    "DrillRun",
     "Exposure",
     "GuardDecision",
     "GuardRun",

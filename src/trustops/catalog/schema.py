@@ -145,10 +145,11 @@ class NotificationRoute(_Strict):
     email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$", description="Sent through the SMTP settings.")
     components: list[str] = Field(default_factory=list, description="Only these components; empty means all.")
     min_impact: Impact = Field(Impact.MINOR, description="Only incidents at least this severe.")
-    audience: Literal["responders", "employees", "partners", "investors"] = Field(
+    audience: Literal["responders", "employees", "partners", "investors", "legal"] = Field(
         "responders",
         description="Who is behind it. Responders also get reminders of overdue updates; employees, partners "
-        "and investors get every update, internal ones included, which say more than the public page.",
+        "and investors get every update, internal ones included, which say more than the public page; legal "
+        "gets data-breach deadline reminders (and nothing about incidents).",
     )
 
     @model_validator(mode="after")
@@ -179,9 +180,25 @@ class AccountSpec(_Strict):
     manager: str | None = Field(None, max_length=120, description="The account manager who gets a task to call.")
 
 
+class OrganisationSpec(_Strict):
+    """Who runs this installation: what breach notices and regulator drafts say, and where their clocks tick."""
+
+    name: str = Field("Our organisation", max_length=200, description="The controller's name in notices.")
+    time_zone: IanaZone = Field("Etc/UTC", description="IANA time zone deadlines are also shown in.")
+    country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2 of the main establishment, e.g. DE.")
+    dpo_contact: str = Field(
+        "", max_length=500, description="Name and contact of the data protection officer (GDPR Art. 33(3)(b))."
+    )
+    lead_authority: str = Field(
+        "", max_length=200, description="The lead supervisory authority breach reports go to, e.g. the ICO."
+    )
+    listed: bool = Field(False, description="Shares listed in the US: material incidents need an SEC Form 8-K.")
+
+
 class CatalogFile(_Strict):
     version: Literal[1] = 1
     policy: Policy = Field(default_factory=Policy)
+    organisation: OrganisationSpec = Field(default_factory=OrganisationSpec)
     status_page: StatusPageSpec = Field(default_factory=StatusPageSpec)
     components: list[ComponentSpec] = Field(default_factory=list)
     mappings: list[AlertMapping] = Field(default_factory=list)

@@ -8,7 +8,21 @@ import typer
 from typer._click.core import Context
 from typer.core import TyperGroup
 
-from trustops.cli import accounts, comms, config, db, guard, heartbeats, incidents, listen, maintenance, serve, status
+from trustops.cli import (
+    accounts,
+    breach,
+    comms,
+    config,
+    db,
+    drill,
+    guard,
+    heartbeats,
+    incidents,
+    listen,
+    maintenance,
+    serve,
+    status,
+)
 from trustops.cli.state import CliState
 
 
@@ -77,6 +91,8 @@ app.add_typer(comms.app, name="comms")
 app.add_typer(status.app, name="status")
 app.add_typer(maintenance.app, name="maintenance")
 app.add_typer(guard.app, name="guard")
+app.add_typer(breach.app, name="breach")
+app.add_typer(drill.app, name="drill")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from trustops.accounts.models import Role, Scope
 from trustops.accounts.tokens import create_token
 from trustops.accounts.users import create_user
+from trustops.breach import cases, drills
 from trustops.catalog.load import load_catalog
 from trustops.catalog.schema import CatalogFile, HttpCheck
 from trustops.catalog.service import sync_catalog
@@ -29,7 +30,15 @@ from trustops.config import Policy
 from trustops.customers import Customer
 from trustops.demo.mentions import seed_mentions
 from trustops.demo.shop import health_url
-from trustops.enums import CampaignType, ComponentStatus, CustomerTier, DeliveryStatus, IncidentState, ProbeStatus
+from trustops.enums import (
+    BreachRisk,
+    CampaignType,
+    ComponentStatus,
+    CustomerTier,
+    DeliveryStatus,
+    IncidentState,
+    ProbeStatus,
+)
 from trustops.guard.bulk import AudienceRow, Summary, evaluate, record_run
 from trustops.guard.facts import FactBook
 from trustops.guard.models import GuardRun
@@ -145,6 +154,7 @@ def seed(
     sync_accounts(session, list(catalog.accounts))
     _decide_channels(session, catalog.policy, now)
     _trim_campaign(session, secret, catalog.policy, now)
+    _breach_drill(session, catalog, now)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
@@ -169,6 +179,69 @@ def _exposures(session: Session, rng: random.Random, secret: bytes, incident: In
                 ErrorEvent(source="demo", occurred_at=at, user_id=f"{tier.value}-{n:05d}", component_id=component)
             )
     record_errors(session, events, secret=secret, strict=True, now=now)
+
+
+# The team's last exercise: the shipped "stolen customer database" drill, played three weeks ago, with the
+# supervisory authority told 6½ hours late and the Californian attorney general forgotten (score 81).
+DRILL_ANSWERS = {
+    "first-internal-update": "+40m",
+    "aware": "+1h30m",
+    "contain": "+3h",
+    "holding-statement": "+12h",
+    "first-external-update": "+20h",
+    "sa-notified": "+80h",
+    "people-notified": "+70h",
+    "ca-residents": "+6d",
+    "ca-ag": None,
+    "marketing-pause": "+2d",
+}
+
+
+def _breach_drill(session: Session, catalog: CatalogFile, now: datetime) -> None:
+    """A played drill with its after-action report, and a breach case opened by an exercise (flagged as a drill,
+    so it never pages anyone), assessed, with the authority told: what the Breach page shows."""
+    scenario = drills.find_scenario("stolen-customer-database")
+    answers = drills.ScriptedAnswers(
+        {key: drills.parse_offset(at) if at else None for key, at in DRILL_ANSWERS.items()}
+    )
+    played = now - timedelta(days=21)
+    drills.record_run(session, drills.run_drill(scenario, answers), actor="demo", started_at=played, finished_at=played)
+    aware = now - timedelta(hours=30)
+    case = cases.open_case(
+        session,
+        title="Drill: customer export left in a public bucket",
+        aware_at=aware,
+        discovered_at=aware,
+        actor="demo",
+        now=now,
+        nature="A nightly customer export (names, e-mail addresses, order history) was readable from a "
+        "misconfigured storage bucket for nine days.",
+        data_categories=["name", "email", "order_history"],
+        people=4200,
+        records=4200,
+        people_by_jurisdiction={"EU-GDPR": 3900, "US-CA": 300},
+        drill=True,
+        organisation=catalog.organisation,
+    )
+    cases.assess(
+        session,
+        case,
+        risk=BreachRisk.RISK,
+        reasons=["Contact details and order history: phishing risk; no payment data, no passwords."],
+        actor="demo",
+        now=now,
+    )
+    cases.record_notification(
+        session,
+        case,
+        deadline="gdpr-art33",
+        recipient=catalog.organisation.lead_authority or "lead supervisory authority",
+        sent_at=aware + timedelta(hours=26),
+        reference="DRILL-0001",
+        phased=True,
+        actor="demo",
+        now=now,
+    )
 
 
 def total_steps() -> int:

@@ -61,11 +61,15 @@ def enqueue(session: Session, incident: Incident, event: IncidentEvent, now: dat
     return count
 
 
+LEGAL_AUDIENCE = "legal"
+
+
 def _to_routes(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:
     components = {c.component_id for c in incident.components}
     message = compose(incident, event)
     count = 0
-    for route in session.scalars(select(Route).where(Route.active.is_(True))):
+    # Legal routes hear about data-breach deadlines (trustops.breach.reminders), not about incidents.
+    for route in session.scalars(select(Route).where(Route.active.is_(True), Route.audience != LEGAL_AUDIENCE)):
         if incident.impact.rank < route.min_impact.rank or (
             route.components and not components & set(route.components)
         ):

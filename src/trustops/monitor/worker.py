@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trustops import clock
+from trustops.breach import reminders as breach_reminders
 from trustops.catalog.schema import CatalogFile
 from trustops.comms import cadence, channel, maintenance, subscriptions
 from trustops.config import Settings
@@ -67,7 +68,7 @@ class Worker:
         self._pool = ThreadPoolExecutor(probe_threads, thread_name_prefix="trustops-probe")
         self._sweep, self._notify = Every(0.5), Every(1.0)
         self._slo, self._retention, self._radius = Every(60.0), Every(3600.0), Every(30.0)
-        self._comms = Every(30.0)
+        self._comms, self._breach = Every(30.0), Every(60.0)
         self._spikes = Every(60.0 * catalog().policy.spike_check_minutes)
 
     def run(self, stop: threading.Event, tick: float = 0.2) -> None:
@@ -90,6 +91,8 @@ class Worker:
             self.escalate(now)
         if self._comms.due(now) and self.lease("comms", now, timedelta(seconds=60)):
             self.communicate(now)
+        if self._breach.due(now) and self.lease("breach", now, timedelta(seconds=90)):
+            self.remind_breaches(now)
         if self._slo.due(now) and self.lease("slo", now, timedelta(seconds=90)):
             self.evaluate_slos(now)
         if self._spikes.due(now) and self.lease("spikes", now, timedelta(minutes=10)):
@@ -140,6 +143,12 @@ class Worker:
             channel.decide_recent(session, policy=policy, now=now)
             cadence.remind(session, policy=policy, now=now)
             maintenance.advance(session, now=now)
+
+    def remind_breaches(self, now: datetime) -> None:
+        """Remind the legal team of breach-notification deadlines coming up or passed."""
+        catalog = self.catalog()
+        with self.database.writer() as session:
+            breach_reminders.remind(session, policy=catalog.policy, organisation=catalog.organisation, now=now)
 
     def evaluate_slos(self, now: datetime) -> None:
         catalog = self.catalog()

@@ -28,6 +28,7 @@ from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
 from trustops.web.pinglane import OPENAPI_PATHS, PingLane
 from trustops.web.routes import (
+    breach,
     comms,
     components,
     dashboard,
@@ -104,6 +105,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         status,
         guard,
         guard_bulk,
+        breach,
         dashboard,
     ):
         app.include_router(module.router)

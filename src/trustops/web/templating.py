@@ -22,9 +22,13 @@ NAV: list[tuple[str, str, str]] = [
     ("/incidents", "Incidents", "Open and past incidents with their timelines"),
     ("/listening", "Listening", "What customers say, spikes, and the functional impact matrix"),
     ("/guard", "Guard", "Which campaigns the marketing guard holds back after incidents"),
+    ("/breach", "Breach", "Data-breach cases, their regulatory clocks and drills"),
     ("/customers", "Customers", "Customer value tiers"),
     ("/policy", "Policy", "Business thresholds in force"),
 ]
+
+# Pages only some roles may open, left out of the menu for everyone else (admins see every page).
+NAV_ROLES: dict[str, frozenset[str]] = {"/breach": frozenset({"legal"})}
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
@@ -41,11 +45,17 @@ templates.env.filters["when"] = _when
 templates.env.filters["label"] = _label
 
 
+def nav_for(user: Any) -> list[tuple[str, str, str]]:
+    """The menu this user may follow."""
+    role = str(getattr(getattr(user, "role", None), "value", ""))
+    return [e for e in NAV if e[0] not in NAV_ROLES or role == "admin" or role in NAV_ROLES[e[0]]]
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     context.setdefault("user", None)
     return templates.TemplateResponse(
         request,
         name,
-        {"nav": NAV, "csrf": csrf_token(request), "path": request.url.path, **context},
+        {"nav": nav_for(context["user"]), "csrf": csrf_token(request), "path": request.url.path, **context},
         status_code=status_code,
     )

@@ -1,0 +1,1 @@
+"""Data-breach response: cases, regulatory clocks, notices, compensation advice and drills."""
