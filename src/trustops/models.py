@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trustops.accounts.models import ApiToken, User
+from trustops.audit.models import AuditFinding, AuditRun
 from trustops.breach.models import (
     BreachCase,
     BreachLogEntry,
@@ -34,6 +35,8 @@ __all__ = [
     "AccountTask",
     "Alert",
     "ApiToken",
+    "AuditFinding",
+    "AuditRun",
     "BreachCase",
     "BreachLogEntry",
     "BreachNotification",

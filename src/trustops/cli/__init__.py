@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from trustops.cli import (
     accounts,
+    audit,
     breach,
     comms,
     config,
@@ -93,6 +94,7 @@ app.add_typer(maintenance.app, name="maintenance")
 app.add_typer(guard.app, name="guard")
 app.add_typer(breach.app, name="breach")
 app.add_typer(drill.app, name="drill")
+app.command("audit")(audit.audit)
 
 
 def main() -> None:

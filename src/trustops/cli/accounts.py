@@ -84,3 +84,14 @@ def user_list(ctx: typer.Context) -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             seen = user.last_login_at.isoformat(timespec="seconds") if user.last_login_at else "never"
             typer.echo(f"{user.username:<24} {user.role.value:<10} last login {seen}")
+
+
+@users.command("delete")
+def user_delete(ctx: typer.Context, username: str = typer.Argument(..., help="The user to delete.")) -> None:
+    """Delete a dashboard user: their login ends at once (a person who left keeps no account)."""
+    from trustops.accounts.users import delete_user
+
+    state: CliState = ctx.obj
+    with state.database.session() as session:
+        delete_user(session, username)
+    typer.echo(f"User {username} deleted.")

@@ -28,6 +28,7 @@ from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
 from trustops.web.pinglane import OPENAPI_PATHS, PingLane
 from trustops.web.routes import (
+    audit,
     breach,
     comms,
     components,
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         guard,
         guard_bulk,
         breach,
+        audit,
         dashboard,
     ):
         app.include_router(module.router)

@@ -23,6 +23,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/listening", "Listening", "What customers say, spikes, and the functional impact matrix"),
     ("/guard", "Guard", "Which campaigns the marketing guard holds back after incidents"),
     ("/breach", "Breach", "Data-breach cases, their regulatory clocks and drills"),
+    ("/audit", "Audit", "Design anti-patterns found in code and pages, over time"),
     ("/customers", "Customers", "Customer value tiers"),
     ("/policy", "Policy", "Business thresholds in force"),
 ]

@@ -1,0 +1,5 @@
+class CheckoutController < ApplicationController
+  def new
+    @order = current_cart.build_order
+  end
+end

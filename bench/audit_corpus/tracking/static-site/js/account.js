@@ -1,0 +1,5 @@
+document.getElementById('logout').addEventListener('click', function () {
+  mixpanel.track('Logged out', {}, function () {
+    window.location = '/login.html';
+  });
+});

@@ -1,0 +1,1 @@
+"""One module per rule family; each exposes ``FAMILY`` (:class:`trustops.audit.scanner.Family`)."""
