@@ -227,6 +227,14 @@ class Policy(BaseModel):
     exposure_retention_days: int = Field(
         400, ge=1, description="How long exposure-ledger rows (pseudonymous personal data) are kept."
     )
+    customer_retention_days: int = Field(
+        730, ge=1, description="How long a customer row (pseudonymous) is kept after the customer was last seen."
+    )
+    delivery_retention_days: int = Field(
+        400,
+        ge=1,
+        description="How long sent and failed notification deliveries (with the address they went to) are kept.",
+    )
     mention_retention_days: int = Field(
         400, ge=1, description="How long mentions (redacted texts, pseudonymous authors) are kept."
     )
@@ -245,6 +253,9 @@ class Policy(BaseModel):
         True,
         description="A complaint spike on a component whose health looks fine opens a customer-reported "
         "incident (customers see what probes miss); a spike on a component with an open incident always joins it.",
+    )
+    audit_retention_days: int = Field(
+        730, ge=1, description="How long stored audit runs and their findings (redacted evidence) are kept."
     )
     breach_reminder_hours: list[int] = Field(
         [48, 24, 4],

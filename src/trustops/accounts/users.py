@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from trustops import clock
 from trustops.accounts.models import Role, User
-from trustops.errors import Conflict, InvalidInput
+from trustops.errors import Conflict, InvalidInput, NotFound
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
@@ -52,3 +52,12 @@ def check_password(session: Session, username: str, password: str, *, now: datet
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now or clock.now()
     return user
+
+
+def delete_user(session: Session, username: str) -> None:
+    """Delete a user; their sessions die with the row (each request looks the user up)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"username: no user {username!r}", field="username")
+    session.delete(user)
+    session.flush()

@@ -78,14 +78,15 @@ class DeliveryState:
 
 
 def sync_accounts(session: Session, specs: list[AccountSpec]) -> None:
-    """Make the accounts table match the catalog; accounts no longer listed are kept but inactive."""
+    """Make the accounts table match the catalog. Accounts no longer listed are kept, inactive, for the
+    history of their tasks, but their contacts and manager (personal data) are dropped at once."""
     names = {spec.name for spec in specs}
     for spec in specs:
         row = session.get(Account, spec.name) or Account(name=spec.name)
         row.contacts, row.manager, row.active = list(spec.contacts), spec.manager, True
         session.add(row)
     for row in session.scalars(select(Account).where(Account.name.not_in(names))):
-        row.active = False
+        row.contacts, row.manager, row.active = [], None, False
 
 
 def affected_accounts(session: Session, incident: Incident, *, policy: Policy, now: datetime) -> list[AccountImpact]:

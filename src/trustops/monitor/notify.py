@@ -47,8 +47,9 @@ def sync_routes(session: Session, routes: list[NotificationRoute]) -> None:
         row.url, row.email, row.components = route.url, route.email, list(route.components)
         row.min_impact, row.audience, row.active = route.min_impact, route.audience, True
         session.add(row)
+    # A route gone from the catalog stays as a name its past deliveries refer to; its address goes.
     for row in session.scalars(select(Route).where(Route.name.not_in(names))):
-        row.active = False
+        row.email, row.url, row.active = None, None, False
 
 
 def enqueue(session: Session, incident: Incident, event: IncidentEvent, now: datetime) -> int:

@@ -20,16 +20,19 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trustops import clock
+from trustops.audit.store import purge_runs
 from trustops.breach import reminders as breach_reminders
 from trustops.catalog.schema import CatalogFile
 from trustops.comms import cadence, channel, maintenance, subscriptions
 from trustops.config import Settings
+from trustops.customers import Customer
 from trustops.db import Database
+from trustops.enums import DeliveryStatus
 from trustops.guard.service import purge_decisions
 from trustops.listen import watch
 from trustops.listen.models import Mention
 from trustops.monitor import exposure, heartbeats, notify, probing, slo
-from trustops.monitor.health_models import Exposure, Lease, Ping, Probe, ProbeRun
+from trustops.monitor.health_models import Delivery, Exposure, Lease, Ping, Probe, ProbeRun
 from trustops.monitor.probes import ProbeOutcome, run_probe
 
 log = logging.getLogger("trustops.worker")
@@ -160,18 +163,28 @@ class Worker:
             watch.check(session, policy=self.catalog().policy, now=now)
 
     def purge(self, now: datetime) -> None:
-        """Drop what retention says must go: old exposures and mentions (personal data), probe runs, pings,
-        status-page subscriptions never confirmed, and old marketing-guard decisions."""
+        """Drop what retention says must go: old exposures, mentions and customers (personal data), probe runs, pings,
+        status-page subscriptions never confirmed, old marketing-guard decisions and old audit runs."""
         policy = self.catalog().policy
         with self.database.session() as session:
             session.execute(delete(Exposure).where(Exposure.at < now - timedelta(days=policy.exposure_retention_days)))
             session.execute(
                 delete(Mention).where(Mention.published_at < now - timedelta(days=policy.mention_retention_days))
             )
+            session.execute(
+                delete(Customer).where(Customer.last_seen_at < now - timedelta(days=policy.customer_retention_days))
+            )
+            session.execute(
+                delete(Delivery).where(
+                    Delivery.status != DeliveryStatus.PENDING,
+                    Delivery.created_at < now - timedelta(days=policy.delivery_retention_days),
+                )
+            )
             session.execute(delete(ProbeRun).where(ProbeRun.at < now - PROBE_RUN_RETENTION))
             session.execute(delete(Ping).where(Ping.n <= _ping_floor()))
             subscriptions.purge_unconfirmed(session, policy=policy, now=now)
             purge_decisions(session, policy=policy, now=now)
+            purge_runs(session, policy=policy, now=now)
 
     def lease(self, name: str, now: datetime, ttl: timedelta) -> bool:
         """Take or renew the named lease; True when this worker holds it now."""
