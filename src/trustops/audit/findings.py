@@ -4,8 +4,27 @@ could not be read or reached, which never stops the audit)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from trustops.listen.redact import redact
+
+EVIDENCE_LIMIT = 200
+_LONG_NUMBER = re.compile(r"\b\d(?:[ -]?\d){7,}\b")  # account or order numbers the redactor has no check for
+_TOKEN = re.compile(r"\b[A-Za-z0-9+/_-]{32,}\b")  # API keys, session ids
+_URL_CREDENTIALS = re.compile(r"(://[^/\s:@]+:)[^@\s/]+@")
+
+
+def quote(text: str, limit: int = EVIDENCE_LIMIT) -> str:
+    """Evidence as a finding quotes it: one line, at most ``limit`` characters, with personal data (e-mail
+    addresses, phone and card numbers, IBANs, national ids, IP addresses), long numbers, token-like strings
+    and passwords in URLs masked. Every family quotes through here, so no report or stored run carries them."""
+    text = redact(" ".join(text.split())).text
+    text = _URL_CREDENTIALS.sub(r"\1***@", text)
+    text = _LONG_NUMBER.sub("[number]", text)
+    text = _TOKEN.sub("[redacted]", text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Severity(StrEnum):

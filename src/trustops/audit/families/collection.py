@@ -72,7 +72,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from trustops.audit.fields import Declared, DeclaredField, Sample, read
-from trustops.audit.findings import Finding, Location, Severity
+from trustops.audit.findings import Finding, Location, Severity, quote
 from trustops.audit.inventory import Inventory, InventoryEntry
 from trustops.audit.scanner import Context, Family
 from trustops.listen.redact import redact
@@ -96,7 +96,6 @@ ICO_MINIMISATION = (
 PCI = "PCI DSS v4.0 Requirement 3: protect stored account data (no readable card numbers)"
 
 MIN_FREE_TEXT = 100  # characters: shorter strings are codes, labels and one-line answers
-EVIDENCE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -594,7 +593,7 @@ def _hidden_finding(sample: Sample, kind: Kind) -> Finding:
         severity=severity,
         message=f"The field `{_ref(sample)}` holds {kind.label} in its sample values, but its name does not say so.",
         location=Location(path=sample.path, line=sample.line),
-        evidence=_evidence(f"{_ref(sample)} = {sample.value}"),
+        evidence=quote(f"{_ref(sample)} = {sample.value}"),
         fix=f"Name the field for what it holds (e.g. `contact_{kind.id}`) so reviews and the inventory see it, "
         f"and declare it: {_declaration(sample, kind)}; if it must not hold {kind.label}, validate and reject "
         "such values (and use obviously fake sample data, e.g. example.com addresses).",
@@ -605,12 +604,6 @@ def _hidden_finding(sample: Sample, kind: Kind) -> Finding:
 # -- findings ----------------------------------------------------------------------------------------
 
 
-def _evidence(line: str) -> str:
-    """The line quoted with any personal value masked, at most EVIDENCE_LIMIT characters."""
-    text = redact(" ".join(line.split())).text
-    return text if len(text) <= EVIDENCE_LIMIT else text[: EVIDENCE_LIMIT - 1] + "…"
-
-
 def _finding(
     rule: str, severity: Severity, message: str, field: DeclaredField, fix: str, sources: tuple[str, ...]
 ) -> Finding:
@@ -619,7 +612,7 @@ def _finding(
         severity=severity,
         message=message,
         location=Location(path=field.path, line=field.line, column=field.column),
-        evidence=_evidence(field.evidence or field.name),
+        evidence=quote(field.evidence or field.name),
         fix=fix,
         sources=sources,
     )

@@ -73,7 +73,7 @@ from typing import Any
 
 import yaml
 
-from trustops.audit.findings import AuditWarning, Finding, Location, Severity
+from trustops.audit.findings import AuditWarning, Finding, Location, Severity, quote
 from trustops.audit.scanner import Context, Family
 from trustops.audit.sources import Response
 
@@ -667,14 +667,6 @@ def _plain_leaves(value: Any, path: list[str]) -> Iterator[tuple[list[str], str]
 
 
 # --- judging ---------------------------------------------------------------------------------------------
-def mask(text: str) -> str:
-    """Evidence never carries personal data or secrets in full."""
-    text = re.sub(r"[\w.+-]+@[\w-]+\.[\w.-]+", "[email]", text)
-    text = re.sub(r"\b\d(?:[ -]?\d){7,}\b", "[number]", text)
-    text = re.sub(r"\b[A-Za-z0-9+/_-]{32,}\b", "[redacted]", text)
-    return text if len(text) <= 200 else text[:197] + "…"
-
-
 def fill_nearby(where: Where) -> None:
     groups: dict[str, list[str]] = {}
     for text in where.texts:
@@ -754,7 +746,7 @@ def findings_of(where: Where) -> Iterator[Finding]:
                 continue
             seen.add(key)
             sources = (GOVUK_PROBLEM, GOVUK_MESSAGE, NNG) if rule != BARE_INVALID else (GOVUK_MESSAGE, WCAG_SUGGEST)
-            yield Finding(rule, severity, message, locate(where, text), mask(text.text), FIX[rule], sources)
+            yield Finding(rule, severity, message, locate(where, text), quote(text.text), FIX[rule], sources)
 
 
 def locate(where: Where, text: Text) -> Location:
@@ -822,7 +814,7 @@ def status_of_ok_page(response: Response) -> Iterator[Finding]:
     for heading in (reader.title, reader.h1):
         for piece in re.split(r"\s[|–—-]\s|\s·\s", " ".join(heading.split())):
             if ERROR_PAGE_TITLE.match(piece):
-                message = f"An error page ('{mask(piece)}') is served with status {response.status}."
+                message = f"An error page ('{quote(piece)}') is served with status {response.status}."
                 yield status_finding(response, message)
                 return
 
@@ -833,7 +825,7 @@ def status_finding(response: Response, message: str) -> Finding:
         "Retry-After), 404 for a missing page, 4xx only when the request itself was wrong, so monitors, caches "
         "and crawlers see it."
     )
-    evidence = mask(" ".join(message.split("'")[1:2]) or message)
+    evidence = quote(" ".join(message.split("'")[1:2]) or message)
     location = Location(path=response.har, url=response.url, status=response.status)
     return Finding(STATUS, Severity.MEDIUM, message, location, evidence, fix, (RFC9110, GOVUK_PROBLEM))
 

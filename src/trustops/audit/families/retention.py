@@ -79,7 +79,7 @@ from pathlib import Path
 
 import yaml
 
-from trustops.audit.findings import AuditWarning, Finding, Location, Severity
+from trustops.audit.findings import AuditWarning, Finding, Location, Severity, quote
 from trustops.audit.inventory import Inventory, InventoryEntry
 from trustops.audit.scanner import Context, Family
 from trustops.audit.sources import FileSource, Response
@@ -669,7 +669,7 @@ def _category_findings(
                 severity=Severity.LOW,
                 message=f"The privacy policy mentions {label} but gives no storage period or criteria for it.",
                 location=policy.location(first[label]),
-                evidence=_quote(_matching_sentence(texts.get(first[label], ""), category)),
+                evidence=quote(_matching_sentence(texts.get(first[label], ""), category)),
                 fix=f'Add {label} to the retention section with its own period, e.g. "{category.example}".',
                 sources=(CCPA, GDPR_13),
             )
@@ -688,7 +688,7 @@ def _no_retention_finding(policy: Policy) -> Finding:
         severity=Severity.HIGH,
         message="The privacy policy does not say how long personal data is kept, nor the criteria that decide it.",
         location=policy.location(0),
-        evidence=_quote(policy.title or "(a privacy policy without a retention section)"),
+        evidence=quote(policy.title or "(a privacy policy without a retention section)"),
         fix=(
             'Add a section "How long we keep your data" that gives each category its storage period or criteria, '
             'e.g. "Contact details: 2 years after your last order. Invoices: 10 years, the statutory period under '
@@ -704,7 +704,7 @@ def _vague_finding(policy: Policy, line: int, text: str) -> Finding:
         severity=Severity.MEDIUM,
         message="The privacy policy says data is kept only for a vague time, with no storage period or criteria.",
         location=policy.location(line),
-        evidence=_quote(text),
+        evidence=quote(text),
         fix=(
             "Replace the vague phrase with a period or concrete criteria per category, e.g. "
             '"We delete support messages 24 months after the ticket is closed" or "Invoices: 10 years under '
@@ -993,7 +993,7 @@ def _inventory_findings(inventory: Inventory, index: DeletionIndex, context: Con
     for entry in inventory.fields:
         retention = entry.retention.strip()
         where = Location(path=path, line=entry.line)
-        evidence = _quote(f"field: {entry.field}" + (f" (retention: {retention})" if retention else ""))
+        evidence = quote(f"field: {entry.field}" + (f" (retention: {retention})" if retention else ""))
         if not retention or (VAGUE.search(retention) and not _is_concrete(retention)):
             yield Finding(
                 rule="retention/inventory-no-retention",
@@ -1037,7 +1037,7 @@ def _missing_job_finding(
         severity=Severity.MEDIUM,
         message=message,
         location=where,
-        evidence=_quote(evidence + (f" deletion: {deletion}" if deletion else "")),
+        evidence=quote(evidence + (f" deletion: {deletion}" if deletion else "")),
         fix=(
             f"Schedule a job named {name!r} (e.g. the crontab line '15 3 * * * /app/bin/{name}') that runs "
             f"{example}, name it in deletion:, and audit the repository that holds it."
@@ -1079,7 +1079,7 @@ def _policy_without_mechanism(policy: Policy, index: DeletionIndex) -> Finding |
         severity=Severity.MEDIUM,
         message="The privacy policy discloses storage periods, but no deletion job, TTL or lifecycle rule was found.",
         location=policy.location(periods[0].line),
-        evidence=_quote(periods[0].text),
+        evidence=quote(periods[0].text),
         fix=(
             "Add a scheduled purge job for each disclosed period, e.g. a crontab line '15 3 * * * /app/bin/purge-"
             "expired-data' running DELETE FROM … WHERE created_at < now() - interval '2 years', or a TTL index "
@@ -1090,12 +1090,6 @@ def _policy_without_mechanism(policy: Policy, index: DeletionIndex) -> Finding |
 
 
 # -- the family ------------------------------------------------------------------------------------------------
-
-
-def _quote(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    text = re.sub(r"\b([\w.+-])[\w.+-]*@([\w-]+\.[\w.-]+)", r"\1…@\2", text)  # no e-mail address in full
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def scan(context: Context) -> Iterable[Finding]:

@@ -83,7 +83,7 @@ from typing import Any
 import yaml
 from cronsim import CronSim, CronSimError
 
-from trustops.audit.findings import AuditWarning, Finding, Location, Severity
+from trustops.audit.findings import AuditWarning, Finding, Location, Severity, quote
 from trustops.audit.scanner import Context, Family
 from trustops.audit.sources import FileSource
 
@@ -185,9 +185,9 @@ def valid_cron(expression: str) -> bool:
 
 
 def mask(text: str) -> str:
-    """The evidence as quoted: one line, at most 200 characters, secrets and e-mail addresses masked."""
-    text = redact(" ".join(text.split()))
-    return text if len(text) <= 200 else text[:197] + "..."
+    """The evidence as quoted: secrets in commands masked first (``PGPASSWORD=***``), then as every family
+    quotes (:func:`trustops.audit.findings.quote`)."""
+    return quote(redact(text))
 
 
 def redact(text: str) -> str:

@@ -71,7 +71,7 @@ from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from trustops.audit.findings import AuditWarning, Finding, Location, Severity
+from trustops.audit.findings import AuditWarning, Finding, Location, Severity, quote
 from trustops.audit.scanner import Context, Family
 from trustops.audit.sources import FileSource, HarPage, Response
 
@@ -97,7 +97,6 @@ TEMPLATE_SUFFIXES = frozenset(
      ".tmpl", ".tpl", ".jsx", ".tsx"}
 )  # fmt: skip
 SCRIPT_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".vue", ".svelte"})
-MAX_EVIDENCE = 200
 
 
 # --- tracker domains -------------------------------------------------------------------------------------
@@ -267,15 +266,10 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _quote(text: str) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= MAX_EVIDENCE else one[: MAX_EVIDENCE - 1] + "…"
-
-
 def _evidence_line(text: str, offset: int) -> str:
     start = text.rfind("\n", 0, offset) + 1
     end = text.find("\n", offset)
-    return _quote(text[start : end if end >= 0 else len(text)])
+    return quote(text[start : end if end >= 0 else len(text)])
 
 
 def _sync_tags(text: str, trackers: Sequence[Tracker] | None) -> Iterator[Tag]:
@@ -598,7 +592,7 @@ def waits_for_tracker(raw: str) -> Iterator[tuple[int, str, str]]:
 def _wait_finding(line_evidence: tuple[int, str, str], location: Location) -> Finding:
     _, evidence, gated = line_evidence
     message = (
-        f"Navigation (`{_quote(gated)[:60].strip()}`) happens only once a tracker calls back: with the tracker "
+        f"Navigation (`{quote(gated)[:60].strip()}`) happens only once a tracker calls back: with the tracker "
         "blocked or down the callback never runs and the visitor is stuck."
     )
     fix = (
