@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from trustops.cli import (
     accounts,
+    analytics,
     audit,
     breach,
     comms,
@@ -95,6 +96,7 @@ app.add_typer(guard.app, name="guard")
 app.add_typer(breach.app, name="breach")
 app.add_typer(drill.app, name="drill")
 app.command("audit")(audit.audit)
+app.add_typer(analytics.app, name="analytics")
 
 
 def main() -> None:

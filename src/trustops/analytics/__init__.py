@@ -1,0 +1,5 @@
+"""Aftermath analytics: what an incident cost in customers who quietly leave and in their future value.
+
+clv     customer lifetime value from purchase histories: the BG/NBD purchase model and the
+        Gamma-Gamma spend model fitted in-house with scipy (rules.md §12)
+"""
