@@ -331,3 +331,19 @@ def test_a_token_revoked_in_this_process_is_refused_at_once_despite_the_auth_cac
     session.flush()
 
     assert client.post("/api/v1/guard/decide", json=body, headers=auth(plain)).status_code == 401
+
+
+def test_warming_up_at_start_loads_the_facts_before_the_first_decision(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    from trustops.web.routes.guard import service_of, warm_up
+
+    make_component(session, "checkout")
+    user_key = pseudonymise(settings.secret(), "u-1")
+    session.add(Exposure(user_key=user_key, component_id="checkout", at=clock.now(), kind="error", source="api"))
+    session.commit()
+
+    warm_up(app).join(timeout=30)
+
+    book = service_of(app.state).index._book
+    assert book is not None and user_key in book

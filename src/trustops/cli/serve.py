@@ -158,6 +158,7 @@ def _run(
 
     from trustops.monitor.worker import Worker
     from trustops.web.app import create_app
+    from trustops.web.routes.guard import warm_up
 
     stop = threading.Event()
     if settings.worker:
@@ -168,6 +169,7 @@ def _run(
     try:
         if workers == 1:
             app = create_app(settings, database=database, catalog=catalog)
+            warm_up(app)
             if customize is not None:
                 customize(app)
             uvicorn.run(app, **options)  # type: ignore[arg-type]

@@ -13,6 +13,8 @@ below, which remain the definition: same answers, same errors, same OpenAPI.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -42,6 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.stop()  # writes every decision still queued
 
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["guard"], lifespan=lifespan)
 Marketer = Annotated[ApiToken, Depends(require(Scope.MARKETING))]
 Reader = Annotated[ApiToken, Depends(require(Scope.READ, Scope.MARKETING))]
@@ -59,6 +62,21 @@ def service_of(state: State) -> GuardService:
         service = GuardService(state.database, secret=state.settings.secret(), policy=lambda: state.policy)
         state.guard = service
     return service
+
+
+def warm_up(app: FastAPI) -> threading.Thread:
+    """Load the guard's fact book in the background as the server starts, so the first decision does not wait
+    for it (seconds with a million exposures). A failure is logged; the first decision then loads it."""
+
+    def load() -> None:
+        try:
+            service_of(app.state).index.refresh()
+        except Exception:  # noqa: BLE001 - a cold start must never stop the server
+            log.exception("warming the marketing guard's facts failed; the first decision will load them")
+
+    thread = threading.Thread(target=load, name="trustops-guard-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 Guard = Annotated[GuardService, Depends(guard_service)]
