@@ -1,10 +1,11 @@
-"""``trustops analytics``: what incidents cost afterwards, starting with customer lifetime value."""
+"""``trustops analytics``: what incidents cost afterwards: customer lifetime value and the trust index."""
 
 from __future__ import annotations
 
 import io
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +17,13 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from trustops.analytics.clv import ClvReport, CsvColumns, RfmSummary, Transaction
+    from trustops.analytics.trust import SegmentTrust
+    from trustops.cli.state import CliState
     from trustops.errors import InvalidInput
 
 app = typer.Typer(
-    help="Aftermath analytics: customer lifetime value and what an incident costs in it.", no_args_is_help=True
+    help="Aftermath analytics: customer lifetime value, what an incident costs in it, and the trust index.",
+    no_args_is_help=True,
 )
 
 MAX_SHOWN_ERRORS = 50
@@ -240,3 +244,88 @@ def _print_deciles(console: Console, report: ClvReport) -> None:
         )
     console.print(table)
     console.print(f"Total CLV {report.clv.sum():,.0f}; mean {report.clv.mean():,.2f} per customer.")
+
+
+TRUST_WINDOW_DAYS = 90  # the default window of ``analytics trust`` when --since is not given
+
+
+@app.command("trust")
+def trust(
+    ctx: typer.Context,
+    since: datetime | None = typer.Option(
+        None,
+        "--since",
+        formats=["%Y-%m-%d"],
+        help=f"First day (UTC; default: {TRUST_WINDOW_DAYS} days before --until).",
+    ),
+    until: datetime | None = typer.Option(None, "--until", formats=["%Y-%m-%d"], help="Last day (UTC; default: now)."),
+    segment: list[str] = typer.Option(
+        [], "--segment", "-s", help="A customer tier, or all; repeatable (default: all and every tier)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the daily series and the explained incidents as JSON."),
+) -> None:
+    """The trust index per segment, 0-100: what incidents took off, what communication cushioned, what healed.
+
+    A table per segment shows its index now, its lowest day and each incident that moved it, with the
+    drop it caused, the multipliers, the cushion and the points still missing.
+    """
+    from trustops import clock
+    from trustops.analytics.trust import SEGMENTS, trust_index
+
+    state: CliState = ctx.obj
+    end = clock.now() if until is None else datetime.combine(until.date(), time.max, tzinfo=UTC)
+    start = end - timedelta(days=TRUST_WINDOW_DAYS) if since is None else since.replace(tzinfo=UTC)
+    segments = tuple(dict.fromkeys(s.strip().lower() for s in segment)) or SEGMENTS
+    with state.database.session() as session:
+        report = trust_index(session, since=start, until=end, segments=segments, policy=state.catalog.policy)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"Trust index from {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d %H:%M} UTC (baseline 100).")
+    for one in report.segments:
+        _print_segment(console, one)
+
+
+def _print_segment(console: Console, segment: SegmentTrust) -> None:
+    from rich.table import Table
+
+    from trustops.analytics.trust import explain
+
+    lowest = segment.lowest
+    title = f"{segment.segment}: {segment.current:.1f} now, lowest {lowest.index:.1f} on {lowest.day}"
+    table = Table(
+        "incident",
+        "started",
+        "hit",
+        "severity",
+        "duration",
+        "critical",
+        "repeat",
+        "drop",
+        "cushion",
+        "net",
+        "missing now",
+        title=title,
+    )
+    moved = explain(segment)
+    for c in moved:
+        table.add_row(
+            f"#{c.incident_id} {c.title}",
+            f"{c.started_at:%Y-%m-%d %H:%M}",
+            f"{c.exposed:,}/{c.active:,} ({c.share:.0%})",
+            f"{c.impact.value} {c.severity_points:g}",
+            f"{c.duration_hours:.1f} h ×{c.duration_factor:.2f}",
+            f"×{c.critical_multiplier:.2f}",
+            f"×{c.repeat_multiplier:.2f}" + (f" (of #{', #'.join(map(str, c.repeat_of))})" if c.repeat_of else ""),
+            f"{c.raw_drop:.2f}",
+            f"−{c.cushion_points:.2f} ({c.communication.cushion:.0%})",
+            f"{c.drop:.2f}",
+            f"{c.remaining:.2f}",
+        )
+    if moved:
+        console.print(table)
+    else:
+        console.print(f"{title}: no incident hit this segment.")
