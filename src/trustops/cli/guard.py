@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import json
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -176,16 +176,8 @@ def _guess_format(path: Path) -> str:
     return "ndjson" if path.suffix.lower() in (".ndjson", ".jsonl") else "csv"
 
 
-def _maybe_open(path: Path | None) -> io.TextIOWrapper | _Nothing:
-    return path.open("w", encoding="utf-8", newline="") if path is not None else _Nothing()
-
-
-class _Nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
+def _maybe_open(path: Path | None) -> io.TextIOWrapper | nullcontext[None]:
+    return path.open("w", encoding="utf-8", newline="") if path is not None else nullcontext()
 
 
 def _print_summary(summary: Summary, campaign_type: str, out: Path, allowed_out: Path | None) -> None:

@@ -21,6 +21,7 @@ import os
 import tempfile
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
@@ -205,16 +206,8 @@ def _work(job: Job, number: int, part: Part, read: Synchronized[int], pipe: Conn
 
 def _allowed_part(job: Job, number: int) -> Any:
     if not job.with_allowed:
-        return _NoFile()
+        return nullcontext()
     return (job.tmp / f"allowed-{number}.csv").open("w", encoding="utf-8", newline="")
-
-
-class _NoFile:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
 
 
 class _Range(io.RawIOBase):
