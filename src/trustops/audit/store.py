@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from trustops.audit.findings import AuditWarning, Finding, Location, Report, Severity
 from trustops.audit.models import AuditFinding, AuditRun
@@ -117,20 +117,28 @@ class RunView:
     fixed: int  # findings of the previous run gone from this one
 
 
+def changes(session: Session, run: AuditRun) -> tuple[int, int]:
+    """How many findings of ``run`` are new, and how many were fixed, since the previous run of its project
+    (every finding is new in a project's first run). Reads fingerprints only."""
+    before = session.scalar(
+        select(AuditRun.id)
+        .where(AuditRun.project == run.project, AuditRun.id < run.id)
+        .order_by(AuditRun.id.desc())
+        .limit(1)
+    )
+    now_prints = _fingerprints(session, run.id)
+    old_prints = _fingerprints(session, before) if before is not None else set()
+    return len(now_prints - old_prints), len(old_prints - now_prints)
+
+
+def _fingerprints(session: Session, run_id: int) -> set[str]:
+    return set(session.scalars(select(AuditFinding.fingerprint).where(AuditFinding.run_id == run_id)))
+
+
 def history(session: Session, *, limit: int = 30) -> list[RunView]:
     """The latest runs, newest first, each compared with the run before it of the same project."""
-    runs = list(
-        session.scalars(
-            select(AuditRun).options(selectinload(AuditRun.findings)).order_by(AuditRun.id.desc()).limit(limit + 10)
-        )
-    )
-    views = []
-    for n, run in enumerate(runs[:limit]):
-        before = next((r for r in runs[n + 1 :] if r.project == run.project), None)
-        now_prints = {f.fingerprint for f in run.findings}
-        old_prints = {f.fingerprint for f in before.findings} if before is not None else set()
-        views.append(RunView(run, len(now_prints - old_prints), len(old_prints - now_prints)))
-    return views
+    runs = session.scalars(select(AuditRun).order_by(AuditRun.id.desc()).limit(limit))
+    return [RunView(run, *changes(session, run)) for run in runs]
 
 
 def purge_runs(session: Session, *, policy: Policy, now: datetime) -> int:

@@ -78,8 +78,7 @@ def upload_run(
     """Keep a run uploaded from CI (evidence redacted before storage); answers its counts and, against the
     previous run of the same project, how many findings are new and how many were fixed."""
     run = store.record(session, store.report_from_json(report), actor=token_actor(token), project=project, now=now)
-    view = next((v for v in store.history(session, limit=30) if v.run.id == run.id), None)
-    found = _out(run, view)
+    found = _out(run, store.RunView(run, *store.changes(session, run)))
     session.commit()
     return found
 
