@@ -37,7 +37,7 @@ test-sqlite: install compat
 	$(PYTEST) --cov=trustops --cov-report=term:skip-covered
 
 test-postgres: install compat
-	TRUSTOPS_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser"
+	TRUSTOPS_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser and not engine"
 
 lint: install
 	$(BIN)/ruff check src tests $(wildcard bench)
@@ -57,4 +57,4 @@ bench: install  ## every bench/*.py script; results go in bench/RESULTS.md
 		echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
-	rm -rf $(VENV) $(COMPAT) trustops.db* trustops-demo.db* .coverage
+	rm -rf $(VENV) $(COMPAT) trustops.db* trustops-demo.db* trustops-demo-events.csv.gz .coverage

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="SMTP login, if the server wants one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (or TRUSTOPS_SMTP_PASSWORD_FILE).")
     smtp_from: str = Field("trustops@localhost", description="Sender address of notification e-mails.")
+    spark_master: str = Field(
+        "local[*]",
+        description="Where `trustops analytics churn --engine spark` runs: `local[*]` (this machine, loopback only) "
+        "or a cluster (`spark://host:7077`, `yarn`, `k8s://…`).",
+    )
     sentry_webhook_secret: SecretStr | None = Field(
         None, description="Client secret of the Sentry integration whose webhooks are accepted (HMAC check)."
     )
