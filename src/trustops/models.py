@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trustops.accounts.models import ApiToken, User
+from trustops.analytics.models import ChurnRun
 from trustops.audit.models import AuditFinding, AuditRun
 from trustops.breach.models import (
     BreachCase,
@@ -42,6 +43,7 @@ __all__ = [
     "BreachNotification",
     "BreachReminder",
     "BreachTask",
+    "ChurnRun",
     "Component",
     "Customer",
     "Delivery",

@@ -28,6 +28,7 @@ from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
 from trustops.web.pinglane import OPENAPI_PATHS, PingLane
 from trustops.web.routes import (
+    analytics,
     audit,
     breach,
     comms,
@@ -108,6 +109,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         guard_bulk,
         breach,
         audit,
+        analytics,
         dashboard,
     ):
         app.include_router(module.router)

@@ -24,6 +24,7 @@ NAV: list[tuple[str, str, str]] = [
     ("/guard", "Guard", "Which campaigns the marketing guard holds back after incidents"),
     ("/breach", "Breach", "Data-breach cases, their regulatory clocks and drills"),
     ("/audit", "Audit", "Design anti-patterns found in code and pages, over time"),
+    ("/analytics", "Analytics", "Silent churn, reputational debt and the trust index"),
     ("/customers", "Customers", "Customer value tiers"),
     ("/policy", "Policy", "Business thresholds in force"),
 ]
