@@ -329,3 +329,6 @@ def _print_segment(console: Console, segment: SegmentTrust) -> None:
         console.print(table)
     else:
         console.print(f"{title}: no incident hit this segment.")
+
+
+from trustops.cli import analytics_churn  # noqa: E402, F401  (registers `analytics churn` on this app)
