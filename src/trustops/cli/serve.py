@@ -88,6 +88,7 @@ def demo(
             now=clock.now(),
             port=port,
             step=lambda label, units: progress.update(task, advance=units, description=f"Seeding {label}"),
+            events_path=Path(db.engine.url.database or "trustops-demo.db").with_name("trustops-demo-events.csv.gz"),
         )
     typer.echo(f"Demo ready: {url}  (log in as {login.username} / {login.password})")
     typer.echo(f"API token (admin scope): {login.token}")

@@ -28,6 +28,7 @@ from trustops.comms.models import AccountTask
 from trustops.comms.notices import sync_accounts
 from trustops.config import Policy
 from trustops.customers import Customer
+from trustops.demo.events import seed_churn
 from trustops.demo.mentions import seed_mentions
 from trustops.demo.shop import health_url
 from trustops.enums import (
@@ -86,7 +87,7 @@ HISTORY: list[tuple[int, float, str, dict[str, ComponentStatus], list[tuple[Inci
                                                     "mobile-api": ComponentStatus.PARTIAL_OUTAGE}, [
         (IncidentState.IDENTIFIED, 15, "An expired certificate on the mobile API broke sign-in. It has been renewed."),
     ]),
-    (29, 2.0, "Card payments declined", {"payment-gateway": ComponentStatus.MAJOR_OUTAGE,
+    (35, 2.0, "Card payments declined", {"payment-gateway": ComponentStatus.MAJOR_OUTAGE,
                                          "checkout": ComponentStatus.PARTIAL_OUTAGE}, [
         (IncidentState.IDENTIFIED, 20, "Our payment provider has an outage. We are in contact with them."),
         (IncidentState.MONITORING, 100, "The provider reports a fix; payments succeed again."),
@@ -124,8 +125,10 @@ def seed(
     now: datetime,
     port: int = DEFAULT_PORT,
     step: Callable[[str, int], None] | None = None,
+    events_path: Path | None = None,
 ) -> DemoLogin:
-    """Fill an empty database with the demo scenario; ``step(label, units)`` reports progress."""
+    """Fill an empty database with the demo scenario; ``step(label, units)`` reports progress. The product
+    events behind the silent-churn report are also written to ``events_path`` (gzipped CSV) when given."""
     report = step or (lambda _label, _units: None)
     rng = random.Random(2026)
     catalog = demo_catalog(port)
@@ -137,10 +140,10 @@ def seed(
         session.add_all(_customers(rng, secret, now, tier, count, low, high, tenure))
         session.flush()
         report(f"{tier.value} customers", count)
-    past = {}
+    past, exposed = {}, {}
     for days_ago, hours, title, components, steps in HISTORY:
         past[title] = _past_incident(session, now, days_ago, hours, title, components, steps)
-        _exposures(session, rng, secret, past[title], now)
+        exposed[title] = _exposures(session, rng, secret, past[title], now)
         report("incident history", 1)
     _exposures(session, rng, secret, _current_incident(session, now), now)
     _glitch(session, now)
@@ -150,6 +153,18 @@ def seed(
     _heartbeat_history(session, now)
     _lost_signals(session, now, past["Card payments declined"])
     report("health signals", 1)
+    payments = "Card payments declined"
+    customers = {f"{tier.value}-{n:05d}": tier for tier, (count, *_rest) in TIERS.items() for n in range(count)}
+    seed_churn(
+        session,
+        secret=secret,
+        now=now,
+        incident=past[payments],
+        customers=customers,
+        affected=exposed[payments],
+        events_path=events_path,
+    )
+    report("silent churn", 1)
     seed_mentions(session, secret=secret, policy=catalog.policy, now=now, report=report)
     sync_accounts(session, list(catalog.accounts))
     _decide_channels(session, catalog.policy, now)
@@ -165,8 +180,9 @@ def seed(
 EXPOSED_SHARE = {"major_outage": 0.08, "partial_outage": 0.03, "degraded_performance": 0.01}
 
 
-def _exposures(session: Session, rng: random.Random, secret: bytes, incident: Incident, now: datetime) -> None:
-    """Error events of customers during the incident, as Sentry or the errors API would report them."""
+def _exposures(session: Session, rng: random.Random, secret: bytes, incident: Incident, now: datetime) -> set[str]:
+    """Error events of customers during the incident, as Sentry or the errors API would report them; the
+    raw ids of the customers they hit (the ledger keeps only their pseudonyms)."""
     end = incident.resolved_at or now
     statuses = [e.data.get("to") for e in incident.events if e.kind is EventKind.COMPONENT_STATUS]
     share = max((EXPOSED_SHARE.get(str(s), 0.0) for s in statuses), default=0.0)
@@ -179,6 +195,7 @@ def _exposures(session: Session, rng: random.Random, secret: bytes, incident: In
                 ErrorEvent(source="demo", occurred_at=at, user_id=f"{tier.value}-{n:05d}", component_id=component)
             )
     record_errors(session, events, secret=secret, strict=True, now=now)
+    return {event.user_id for event in events if event.user_id is not None}
 
 
 # The team's last exercise: the shipped "stolen customer database" drill, played three weeks ago, with the
@@ -245,7 +262,7 @@ def _breach_drill(session: Session, catalog: CatalogFile, now: datetime) -> None
 
 
 def total_steps() -> int:
-    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1 + 1 + 1
+    return 1 + sum(t[0] for t in TIERS.values()) + len(HISTORY) + 1 + 1 + 1 + 1
 
 
 def _customers(
