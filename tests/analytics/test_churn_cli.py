@@ -75,6 +75,8 @@ def test_an_incident_s_affected_users_come_from_the_exposure_ledger_and_the_run_
     assert stored.report["affected_given"] == len(planted.affected)
     assert len(stored.report["distrust"]["months"]) == 6  # no mentions: six quiet months after resolution
     assert "Lingering distrust: No lingering distrust" in result.stdout  # type: ignore[attr-defined]
+    check = stored.report["trust_check"]  # the index's implied churn against the churn measured here
+    assert 0 < check["implied_churn"] <= 1 and check["verdict"] in result.stdout  # type: ignore[attr-defined]
     assert "<html" in html.read_text() and "Checkout errors" in html.read_text()
 
 

@@ -236,3 +236,19 @@ def test_write_html_writes_the_page(tmp_path: Path):
 
     text = target.read_text(encoding="utf-8")
     assert text.startswith("<!doctype html>") and "48,000 EUR" in text
+
+
+def test_the_trust_index_check_is_explained_when_the_report_carries_one():
+    check = {
+        "drop": 69.4,
+        "implied_churn": 1.0,
+        "observed_churn": 0.216,
+        "interval": [0.133, 0.300],
+        "ratio": 0.216,
+        "consistent": False,
+        "verdict": "the model overstates churn (100.0% implied, 21.6% observed): scale it by 0.22",
+    }
+    page = render_html(dataclasses.replace(sample_report(), trust_check=check))
+    assert "The model overstates churn (100.0% implied, 21.6% observed): scale it by 0.22." in page
+    assert "95% CI 13.3% to 30.0%" in page
+    assert "The trust index against this cohort" not in render_html(sample_report())

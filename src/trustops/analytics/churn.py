@@ -868,3 +868,55 @@ def cohort_for_incident(
         controls=controls,
         tiers=tiers,
     )
+
+
+def with_incident_context(session: Session, report: ChurnReport, *, now: datetime | None = None) -> ChurnReport:
+    """The report with what the rest of trustops knows about its incident, once it is resolved: the
+    lingering distrust in mentions since (:mod:`~trustops.analytics.distrust`), and the trust index
+    checked against this cohort — the churn its drop implies for the users hit against the excess
+    churn measured (``share still active`` over the longest horizon, net of controls)."""
+    from dataclasses import replace
+
+    from trustops.analytics.distrust import lingering_distrust
+    from trustops.monitor.models import Incident
+
+    incident = session.get(Incident, report.incident_id) if report.incident_id is not None else None
+    if incident is None or incident.resolved_at is None:
+        return report
+    check = _trust_check(session, report, incident)
+    return replace(
+        report,
+        distrust=lingering_distrust(session, incident, now=now).to_dict(),
+        trust_check=check.to_dict() if check is not None else None,
+    )
+
+
+def _trust_check(session: Session, report: ChurnReport, incident: Any) -> Any:
+    from trustops.analytics.trust import check_against_cohort, explain, trust_index
+    from trustops.clock import as_utc
+
+    active = [
+        metric
+        for result in report.horizons
+        for metric in result.metrics
+        if metric.metric == "active" and math.isfinite(metric.effect.value)
+    ]
+    if not active:
+        return None
+    measured = active[-1]
+    resolved = as_utc(incident.resolved_at)
+    index = trust_index(
+        session, since=as_utc(incident.started_at) - timedelta(days=1), until=resolved, segments=["all"]
+    )
+    part = next((c for c in explain(index.segment("all"), resolved) if c.incident_id == incident.id), None)
+    if part is None or part.share <= 0:
+        return None
+    control_churn = min(1.0, max(0.0, 1.0 - measured.control_post))
+    affected_churn = min(1.0, max(0.0, control_churn - measured.effect.value))
+    return check_against_cohort(
+        part.drop / part.share,  # the drop for the users hit, before it is spread over the whole segment
+        affected_churn=affected_churn,
+        control_churn=control_churn,
+        n_affected=measured.n_treated,
+        n_control=measured.n_control,
+    )

@@ -223,6 +223,7 @@ class ChurnReport:
     verdict: str
     definition: dict[str, Any]  # how the cohorts, windows and metrics were defined, for the record
     distrust: dict[str, Any] | None = None  # lingering distrust after the incident (DistrustReport.to_dict())
+    trust_check: dict[str, Any] | None = None  # the trust model's implied churn against this cohort's (CohortCheck)
 
     def horizon(self, days: int) -> HorizonResult:
         for result in self.horizons:
@@ -258,6 +259,7 @@ class ChurnReport:
             "verdict": self.verdict,
             "definition": self.definition,
             "distrust": self.distrust,
+            "trust_check": self.trust_check,
         }
 
     @classmethod
@@ -283,6 +285,7 @@ class ChurnReport:
             verdict=str(data["verdict"]),
             definition=dict(data["definition"]),
             distrust=data.get("distrust"),
+            trust_check=data.get("trust_check"),
         )
 
 

@@ -96,7 +96,7 @@ def churn(
     from rich.console import Console
     from rich.status import Status
 
-    from trustops.analytics.churn import ChurnOptions, analyse
+    from trustops.analytics.churn import ChurnOptions, analyse, with_incident_context
     from trustops.analytics.events import EventKinds, connect, load_events
     from trustops.errors import InvalidInput
 
@@ -125,7 +125,8 @@ def churn(
         cohort = _cohort(state, incident, affected, at, until, secret, _names(window_events), all_controls)
         report = analyse(loaded, cohort, options, progress=lambda step: status.update(step.capitalize()))
     if incident is not None:
-        report = _with_distrust(state, report, incident)
+        with state.database.session() as session:
+            report = with_incident_context(session, report)
     if html is not None:
         from trustops.analytics.churn_html import write_html
 
@@ -141,20 +142,6 @@ def churn(
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print(Console(), report)
-
-
-def _with_distrust(state: CliState, report: ChurnReport, incident_id: int) -> ChurnReport:
-    """Attach the lingering distrust in mentions after a resolved incident (the listening capability)."""
-    from dataclasses import replace
-
-    from trustops.analytics.distrust import lingering_distrust
-    from trustops.monitor.models import Incident
-
-    with state.database.session() as session:
-        incident = session.get(Incident, incident_id)
-        if incident is None or incident.resolved_at is None:
-            return report
-        return replace(report, distrust=lingering_distrust(session, incident).to_dict())
 
 
 def _cohort(
@@ -237,6 +224,8 @@ def _print(console: Console, report: ChurnReport) -> None:
         console.print(report.early_churn.sentence, highlight=False)
     if report.distrust is not None:
         console.print(f"Lingering distrust: {report.distrust['verdict']}", highlight=False)
+    if report.trust_check is not None:
+        console.print(f"Trust index against this cohort: {report.trust_check['verdict']}.", highlight=False)
     console.print(f"\n{report.verdict}", highlight=False)
 
 

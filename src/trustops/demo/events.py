@@ -191,7 +191,7 @@ def seed_churn(
     ``incident`` over them on DuckDB, pseudonymised with ``secret`` as the exposure ledger is, and its
     report stored as the demo's :class:`~trustops.analytics.models.ChurnRun`."""
     from trustops.analytics import store
-    from trustops.analytics.churn import ChurnOptions, analyse, cohort_for_incident
+    from trustops.analytics.churn import ChurnOptions, analyse, cohort_for_incident, with_incident_context
     from trustops.analytics.events import connect, load_events
 
     rng = random.Random(7)  # its own: the rest of the demo stays as it was
@@ -206,7 +206,8 @@ def seed_churn(
     session.flush()  # the exposure ledger is the cohort
     cohort = cohort_for_incident(session, incident.id, window_events=WINDOW_EVENTS, controls="window")
     options = ChurnOptions(horizons=(30,), currency=CURRENCY, recovery_costs=RECOVERY_COSTS)
-    run = store.record(session, analyse(events, cohort, options), actor="demo")
+    report = with_incident_context(session, analyse(events, cohort, options), now=now)
+    run = store.record(session, report, actor="demo")
     run.created_at = now
     return run
 
