@@ -78,7 +78,8 @@ def test_the_events_file_loads_with_the_ledgers_pseudonyms(demo: tuple[Database,
     _incident, keys = _payment_keys(database)
 
     events = load_events(connect("duckdb"), path, engine="duckdb", secret=SECRET)
-    users = set(events.table.select("user").distinct().to_pyarrow().column("user").to_pylist())
+    raw = events.table.select("user").distinct().to_pyarrow().column("user").to_pylist()
+    users = set(events.keys(raw))
     kinds = set(events.table.select("event").distinct().to_pyarrow().column("event").to_pylist())
 
     assert 100_000 < events.events <= 300_000

@@ -15,6 +15,8 @@ import numpy as np
 from trustops.analytics.events import DAY, Events, columns_of
 from trustops.errors import InvalidInput
 
+FIT_CUSTOMERS = 50_000
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 def lifetime_value_changes(
     events: Events,
+    sessions: ir.Table,
     sample: _Sample,
     t0: int,
     horizons: Sequence[int],
@@ -35,18 +38,21 @@ def lifetime_value_changes(
 
     say("fitting lifetime value")
     cutoffs = {0: t0 // DAY} | {days: t0 // DAY + days for days in horizons}
-    table = _order_days(events.table, cutoffs).to_pyarrow()
+    table = _order_days(sessions, cutoffs).to_pyarrow()
     if table.num_rows == 0:
         return {}
     c = columns_of(table)
+    c["user"] = events.keys(c["user"])
+    for name in c:
+        if name.startswith(("amount_", "first_amount")):
+            c[name] = c[name] / 100  # cents to currency units
     order = np.argsort(c["user"], kind="stable")  # engines return groups in any order; fits sum in this one
     c = {name: values[order] for name, values in c.items()}
     priced = float(c["amount_0"].sum()) > 0 or options.order_value is not None
     if not priced:
         return {}
     calibration = c["n_0"] > 0
-    summaries = {key: _rfm(c, key, cutoffs[key], calibration, options) for key in cutoffs}
-    base = summaries[0]
+    base = _rfm(c, 0, cutoffs[0], _fitted(calibration, options.seed), options)
     try:
         bgnbd = clv.fit_bgnbd(base.x, base.t_x, base.T)
         if options.order_value is None:
@@ -57,23 +63,44 @@ def lifetime_value_changes(
             spend = _fixed_spend(options.order_value, bgnbd.convergence)
     except (InvalidInput, FloatingPointError, ValueError):
         return {}
+    # The models are fitted on every customer; values are needed only for the matched sample's.
+    index = {user: i for i, user in enumerate(c["user"].tolist())}
+    rows = np.array([index.get(user, -1) for user in sample.columns["user"].tolist()], dtype=np.int64)
+    sampled = np.zeros(len(calibration), dtype=bool)
+    sampled[rows[rows >= 0]] = True
+    sampled &= calibration
     values = {
         key: clv.lifetime_values(
-            summary, bgnbd, spend, horizon_weeks=options.clv_horizon_weeks, discount_rate=options.discount_rate
+            _rfm(c, key, cutoff, sampled, options),
+            bgnbd,
+            spend,
+            horizon_weeks=options.clv_horizon_weeks,
+            discount_rate=options.discount_rate,
         )
-        for key, summary in summaries.items()
+        for key, cutoff in cutoffs.items()
     }
-    customers = np.asarray(c["user"][calibration], dtype=object)
-    index = {user: i for i, user in enumerate(customers.tolist())}
-    rows = np.array([index.get(user, -1) for user in sample.columns["user"].tolist()], dtype=np.int64)
-    defined = rows >= 0
+    position = np.cumsum(sampled) - 1  # a sampled customer's row in ``values``
+    defined = (rows >= 0) & sampled[np.maximum(rows, 0)]
     out = {}
     for days in horizons:
         change = np.zeros(len(sample))
         delta = values[days] - values[0]
-        change[defined] = delta[rows[defined]]
+        change[defined] = delta[position[rows[defined]]]
         out[days] = (np.where(np.isfinite(change), change, 0.0), defined & np.isfinite(change))
     return out
+
+
+def _fitted(customers: Mask, seed: int) -> Mask:
+    """The customers the models are fitted on: all of them, or a seeded random ``FIT_CUSTOMERS`` when
+    there are more. Two population parameters per model are pinned down long before a million customers
+    (their standard errors shrink with the square root of the count), and each customer's value is
+    still computed from their own history."""
+    chosen = np.flatnonzero(customers)
+    if len(chosen) <= FIT_CUSTOMERS:
+        return customers
+    subset = np.zeros(len(customers), dtype=bool)
+    subset[np.random.default_rng(seed).choice(chosen, size=FIT_CUSTOMERS, replace=False)] = True
+    return subset
 
 
 def _fixed_spend(order_value: float, convergence: Any) -> Any:
@@ -85,18 +112,19 @@ def _fixed_spend(order_value: float, convergence: Any) -> Any:
     return GammaGammaFit(1.0, q, order_value * (q - 1), 0.0, 0, 0.0, convergence)
 
 
-def _order_days(table: ir.Table, cutoffs: Mapping[int, int]) -> ir.Table:
-    """Per customer: purchase days and spend before each cutoff day, first purchase day and its spend."""
+def _order_days(sessions: ir.Table, cutoffs: Mapping[int, int]) -> ir.Table:
+    """Per customer: purchase days (the days visits with an order started) and spend before each cutoff
+    day, the first purchase day and its spend."""
     import ibis
 
-    orders = table.filter(table.order)
-    days = orders.group_by([orders.user, (orders.sec // DAY).name("day")]).aggregate(amount=orders.amount.sum())
+    orders = sessions.filter(sessions.orders > 0)
+    days = orders.group_by([orders.user, (orders.start // DAY).name("day")]).aggregate(amount=orders.revenue.sum())
     aggregates: dict[str, Any] = {"first": days.day.min(), "first_amount": days.amount.argmin(days.day)}
     for key, cutoff in cutoffs.items():
         before = days.day < cutoff
         aggregates[f"n_{key}"] = before.sum()
         aggregates[f"last_{key}"] = ibis.ifelse(before, days.day, None).max()
-        aggregates[f"amount_{key}"] = ibis.ifelse(before, days.amount, 0.0).sum()
+        aggregates[f"amount_{key}"] = ibis.ifelse(before, days.amount, 0).sum()  # cents, as the visits hold them
     return days.group_by("user").aggregate(**aggregates)
 
 

@@ -7,7 +7,7 @@ connects to (``postgres://…#events``, ``duckdb:///warehouse.db#events``). What
 =========  =========  ===================================================================================
 column     type       meaning
 =========  =========  ===================================================================================
-user       string     the user's pseudonym, the same keyed HMAC the exposure ledger stores
+user       string     the user's id as given (pseudonymised on the way out, see below)
 sec        int64      the event's time in seconds since the Unix epoch (UTC)
 event      string     the event's name
 session    string     the session id; without one, sessions end after 30 minutes of inactivity
@@ -21,8 +21,10 @@ Times are integers of seconds on purpose: ``Timestamp.delta(unit="day")`` counts
 DuckDB and elapsed days on PySpark (``reference/dependencies.md``), while integer arithmetic is the same on
 every engine, so the very same expressions give the very same numbers on both.
 
-Pseudonyms are computed once per distinct user id in Python (``privacy.pseudonymise``, as the exposure
-ledger does) and joined back: a file of 100 million events by a million users costs a million HMACs.
+Pseudonyms (``privacy.pseudonymise``, as the exposure ledger does) are given to the per-user results as
+they leave the engine (:meth:`Events.keys`), before anything is matched, kept or shown: a file of 100
+million events by a million users costs a million HMACs and no join over the events. Raw ids stay inside
+the engine's in-memory session reading the user's own file.
 """
 
 from __future__ import annotations
@@ -97,6 +99,19 @@ class Events:
     events: int
     users: int
     kinds: EventKinds = field(default_factory=EventKinds)
+    secret: bytes | None = field(default=None, repr=False)
+    _known: dict[str, str] = field(default_factory=dict, repr=False)  # pseudonyms computed so far
+
+    def keys(self, users: Any) -> npt.NDArray[np.object_]:
+        """The pseudonyms of per-user results' ``user`` column (the column itself when the events
+        already carry pseudonyms)."""
+        values = list(users)
+        if self.secret is None:
+            return np.asarray(values, dtype=object)
+        known = self._known
+        missing = [user for user in values if user not in known]
+        known.update(zip(missing, pseudonyms(self.secret, missing), strict=True))
+        return np.asarray([known[user] for user in values], dtype=object)
 
 
 def connect(engine: str = "duckdb", *, spark_master: str | None = None, threads: int | None = None) -> BaseBackend:
@@ -157,8 +172,6 @@ def load_events(
     raw = source if not isinstance(source, str | Path) else read_source(backend, source, file_format)
     _check_columns(raw, columns)
     table = _canonical(raw, columns, kinds)
-    if secret is not None:
-        table = _pseudonymised(backend, table, secret)
     if columns.session is None:
         table = _sessionised(table)
     stats = table.aggregate(
@@ -168,7 +181,15 @@ def load_events(
     if not row["events"]:
         raise InvalidInput(f"events: {_describe(source)} holds no events", field="events")
     return Events(
-        table, backend, engine, int(row["start"]), int(row["end"]), int(row["events"]), int(row["users"]), kinds
+        table,
+        backend,
+        engine,
+        start_sec=int(row["start"]),
+        end_sec=int(row["end"]),
+        events=int(row["events"]),
+        users=int(row["users"]),
+        kinds=kinds,
+        secret=secret,
     )
 
 
@@ -259,17 +280,6 @@ def _canonical(raw: ir.Table, columns: EventColumns, kinds: EventKinds) -> ir.Ta
     return table.filter(table.user.notnull() & table.sec.notnull())
 
 
-def _pseudonymised(backend: BaseBackend, table: ir.Table, secret: bytes) -> ir.Table:
-    import ibis
-    import pyarrow as pa
-
-    ids = table.select("user").distinct().to_pyarrow().column("user").to_pylist()
-    keys = pseudonyms(secret, ids)
-    mapping = ibis.memtable(pa.table({"raw_user": pa.array(ids, pa.string()), "key": pa.array(keys, pa.string())}))
-    joined = table.join(mapping, table.user == mapping.raw_user)
-    return joined.select(user=joined.key, **{name: joined[name] for name in table.columns if name != "user"})
-
-
 def pseudonyms(secret: bytes, ids: Iterable[str]) -> list[str]:
     """``privacy.pseudonymise`` for many ids, with the key's hash states prepared once."""
     from trustops.privacy import PSEUDONYM_LENGTH
@@ -305,30 +315,12 @@ def _describe(source: object) -> str:
 
 
 def columns_of(table: pa.Table) -> dict[str, Any]:
-    """An Arrow result as numpy columns: ``user`` as objects, lists of weeks as bit masks, the rest as
-    float64 with nulls as 0."""
+    """An Arrow result as numpy columns: ``user`` as objects, the rest as float64 with nulls as 0."""
     out: dict[str, Any] = {}
     for name in table.column_names:
         column = table.column(name)
         if name == "user":
             out[name] = np.asarray(column.to_pylist(), dtype=object)
-        elif name == "weeks_mask":
-            out[name] = _bit_masks(column)
         else:
             out[name] = column.fill_null(0).to_numpy().astype(np.float64)
     return out
-
-
-def _bit_masks(column: Any) -> npt.NDArray[np.int64]:
-    """Lists of small integers (active weeks) as one int64 bit mask per row."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lists = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    masks = np.zeros(len(lists), dtype=np.int64)
-    flat = pc.list_flatten(lists)
-    if len(flat):
-        rows = pc.list_parent_indices(lists).to_numpy()
-        bits = np.left_shift(np.int64(1), flat.fill_null(0).to_numpy().astype(np.int64))
-        np.bitwise_or.at(masks, rows, bits)
-    return masks
