@@ -120,8 +120,10 @@ def test_columns_are_mapped_and_sessions_derived_when_the_file_has_none(cli_stat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "--incident: name either --incident ID or --affected FILE"),
-        (["--affected", "{affected}"], "--at: --affected needs --at"),
+        ([], "--incident: name one of --incident ID, --affected FILE or --affected-events NAMES"),
+        (["--affected", "{affected}", "--incident", "1"], "--incident: name one of"),
+        (["--affected", "{affected}"], "--at: --affected and --affected-events need --at"),
+        (["--affected-events", "checkout_error", "--at", "2025-04-01"], "affected_events: no user had checkout_error"),
         (["--incident", "999"], "incident: no incident 999"),
         (
             ["--affected", "{affected}", "--at", "2025-04-01", "--map", "user=id"],
@@ -168,3 +170,17 @@ def test_a_table_on_another_backend_is_read_through_ibis(
 
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert json.loads(result.stdout)["affected_found"] == len(planted.affected)  # type: ignore[attr-defined]
+
+
+def test_affected_users_can_be_the_ones_whose_own_events_record_the_failure(
+    cli_state: CliState, events_csv: Path, planted: Synthetic
+) -> None:
+    result = run(
+        cli_state, "--events", str(events_csv), "--affected-events", "cart", "--at", INCIDENT.strftime("%Y-%m-%d %H:%M:%S"),
+        "--until", INCIDENT_END.strftime("%Y-%m-%d %H:%M:%S"), "--all-controls", "--json", *FAST,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    report = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert report["title"] == "Users with cart"
+    assert report["affected_given"] > len(planted.affected)  # everyone with a visit in the window reached the cart

@@ -836,6 +836,28 @@ def _day(sec: int) -> str:
 # -- cohorts from the operational store --------------------------------------------------------------------
 
 
+def affected_by_events(events: Events, names: frozenset[str], start: datetime, end: datetime) -> frozenset[str]:
+    """The pseudonyms of users who had one of the events ``names`` between ``start`` and ``end``: the
+    affected users of a failure the product events record themselves (``payment_error``), when no
+    exposure ledger knows them."""
+    if not names:
+        raise InvalidInput("affected_events: name at least one event", field="affected_events")
+    table = events.table
+    hit = table.filter(
+        table.event.lower().isin(sorted(name.lower() for name in names))
+        & (table.sec >= int(start.timestamp()))
+        & (table.sec < int(end.timestamp()))
+    )
+    users = hit.select("user").distinct().to_pyarrow().column("user").to_pylist()
+    if not users:
+        raise InvalidInput(
+            f"affected_events: no user had {', '.join(sorted(names))} between {start.isoformat()} and "
+            f"{end.isoformat()}",
+            field="affected_events",
+        )
+    return frozenset(events.keys(users))
+
+
 def cohort_for_incident(
     session: Session,
     incident_id: int,

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
     from trustops.analytics.churn import Cohort
     from trustops.analytics.churn_report import ChurnReport, HorizonResult
-    from trustops.analytics.events import EventColumns
+    from trustops.analytics.events import EventColumns, Events
 
 EVENT_FIELDS = ("user_id", "timestamp", "event", "session_id", "amount")
+STEPS = 7  # reading, analyse's five steps, and the last one finishing
 TIME_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
@@ -42,8 +43,13 @@ def churn(
         dir_okay=False,
         help="Or a file of affected user ids, one per line (with --at).",
     ),
+    affected_events: str | None = typer.Option(
+        None,
+        "--affected-events",
+        help="Or the users who had one of these events (comma-separated, e.g. payment_error) between --at and --until.",
+    ),
     at: datetime | None = typer.Option(
-        None, "--at", formats=TIME_FORMATS, help="With --affected: when it started (UTC)."
+        None, "--at", formats=TIME_FORMATS, help="With --affected(-events): when it started (UTC)."
     ),
     until: datetime | None = typer.Option(
         None, "--until", formats=TIME_FORMATS, help="With --affected: when it ended (default: a day after --at)."
@@ -94,17 +100,20 @@ def churn(
     the change in lifetime value and the reputational debt. Exits 1 on bad input, naming the option.
     """
     from rich.console import Console
-    from rich.status import Status
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from trustops.analytics.churn import ChurnOptions, analyse, with_incident_context
     from trustops.analytics.events import EventKinds, connect, load_events
     from trustops.errors import InvalidInput
 
     state: CliState = ctx.obj
-    if (incident is None) == (affected is None):
-        raise InvalidInput("--incident: name either --incident ID or --affected FILE with --at", field="incident")
-    if affected is not None and at is None:
-        raise InvalidInput("--at: --affected needs --at, the time the failure started", field="at")
+    if sum(given is not None for given in (incident, affected, affected_events)) != 1:
+        raise InvalidInput(
+            "--incident: name one of --incident ID, --affected FILE or --affected-events NAMES (with --at)",
+            field="incident",
+        )
+    if incident is None and at is None:
+        raise InvalidInput("--at: --affected and --affected-events need --at, the time the failure started", field="at")
     policy = state.catalog.policy
     options = ChurnOptions(
         horizons=tuple(horizon) or tuple(policy.churn_horizons_days),
@@ -118,12 +127,23 @@ def churn(
     kinds = EventKinds.parse(login_events, order_events)
     secret = None if pseudonymised else state.settings.secret()
     console = Console(stderr=True)
-    with Status("Connecting to " + engine, console=console) as status:
+    bar = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*bar, console=console, transient=True) as progress:
+        task = progress.add_task(f"Connecting to {engine}", total=STEPS)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description.capitalize(), advance=1)
+
         backend = connect(engine, spark_master=state.settings.spark_master)
-        status.update(f"Reading {events}")
+        step(f"reading {events}")
         loaded = load_events(backend, events, engine=engine, secret=secret, columns=columns, kinds=kinds)
-        cohort = _cohort(state, incident, affected, at, until, secret, _names(window_events), all_controls)
-        report = analyse(loaded, cohort, options, progress=lambda step: status.update(step.capitalize()))
+        window = _names(window_events)
+        if affected_events is not None:
+            cohort = _by_events(loaded, _names(affected_events), at, until, window, all_controls)
+        else:
+            cohort = _cohort(state, incident, affected, at, until, secret, window, all_controls)
+        report = analyse(loaded, cohort, options, progress=step)
+        step("done")
     if incident is not None:
         with state.database.session() as session:
             report = with_incident_context(session, report)
@@ -164,11 +184,34 @@ def _cohort(
     assert affected is not None and at is not None
     ids = [line.strip() for line in affected.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     keys = frozenset(ids if secret is None else pseudonyms(secret, ids))
-    start = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-    end = start + timedelta(days=1) if until is None else (until.replace(tzinfo=UTC) if until.tzinfo is None else until)
+    start, end = _window(at, until)
     return Cohort(
         at=start, until=end, affected=keys, title=affected.stem, window_events=window_events, controls=controls
     )
+
+
+def _by_events(
+    loaded: Events,
+    names: frozenset[str] | None,
+    at: datetime | None,
+    until: datetime | None,
+    window_events: frozenset[str] | None,
+    all_controls: bool,
+) -> Cohort:
+    from trustops.analytics.churn import Cohort, affected_by_events
+
+    assert at is not None
+    start, end = _window(at, until)
+    affected = affected_by_events(loaded, names or frozenset(), start, end)
+    title = f"Users with {', '.join(sorted(names or ()))}"
+    controls = "all" if all_controls else "window"
+    return Cohort(at=start, until=end, affected=affected, title=title, window_events=window_events, controls=controls)
+
+
+def _window(at: datetime, until: datetime | None) -> tuple[datetime, datetime]:
+    start = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    end = start + timedelta(days=1) if until is None else (until.replace(tzinfo=UTC) if until.tzinfo is None else until)
+    return start, end
 
 
 def _columns(items: list[str]) -> EventColumns:
