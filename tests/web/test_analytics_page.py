@@ -125,6 +125,26 @@ def test_the_page_shows_the_accumulated_debt_each_incident_and_the_newest_run(
     assert "trustops analytics churn --events FILE" not in text
 
 
+def test_the_newest_run_shows_its_lingering_distrust_and_the_trust_index_check(
+    client: TestClient, session: Session
+) -> None:
+    incident = make_incident(session, title="Card payments declined")
+    report = replace(
+        sample_report(incident_id=incident.id),
+        distrust={"verdict": "No lingering distrust: mentions stayed at their pre-incident rate."},
+        trust_check={"verdict": "the model overstates churn (100.0% implied, 21.6% observed): scale it by 0.22"},
+    )
+    store.record(session, report, actor="test")
+    make_user(session, "alice", Role.COMMS)
+    session.commit()
+    log_in(client)
+
+    text = client.get("/analytics").text
+
+    assert "Lingering distrust:</strong> No lingering distrust: mentions stayed" in text
+    assert "Trust index against this cohort:</strong> the model overstates churn (100.0% implied" in text
+
+
 def test_the_page_without_runs_says_what_to_run(client: TestClient, session: Session) -> None:
     make_user(session, "alice", Role.COMMS)
     session.commit()

@@ -120,6 +120,7 @@ def analytics_page(
     """Reputational debt in total and per incident, the newest analysis in detail, the trust index per tier."""
     latest = store.latest_per_incident(session)
     newest = store.runs(session, limit=1)
+    report = store.load(newest[0]) if newest else None
     trust = trust_index(session, since=now - timedelta(days=TRUST_WINDOW_DAYS), until=now, policy=policy)
     return render(
         request,
@@ -131,7 +132,9 @@ def analytics_page(
         rows=[IncidentRow.of(run) for run in latest],
         charts=charts(latest),
         newest=newest[0] if newest else None,
-        detail=horizon_rows(store.load(newest[0])) if newest else [],
+        detail=horizon_rows(report) if report else [],
+        distrust=report.distrust["verdict"] if report and report.distrust else None,
+        trust_check=report.trust_check["verdict"] if report and report.trust_check else None,
         trust=trust.segments,
         trust_days=TRUST_WINDOW_DAYS,
     )
