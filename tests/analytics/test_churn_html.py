@@ -47,7 +47,7 @@ class Outline(HTMLParser):
         if tag == "html":
             self.lang = values.get("lang")
         self.sources += [str(values[key]) for key in ("src", "href") if key in values]
-        if values.get("role") == "img" and values.get("aria-label"):
+        if tag == "figure" and values.get("aria-describedby") and values.get("aria-labelledby"):
             self.labelled_charts += 1
 
 
