@@ -102,7 +102,8 @@ def churn(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from trustops.analytics.churn import ChurnOptions, analyse, with_incident_context
+    from trustops.analytics.churn import ChurnOptions, analyse
+    from trustops.analytics.churn_context import with_incident_context
     from trustops.analytics.events import EventKinds, connect, load_events
     from trustops.errors import InvalidInput
 
@@ -174,7 +175,8 @@ def _cohort(
     window_events: frozenset[str] | None,
     all_controls: bool,
 ) -> Cohort:
-    from trustops.analytics.churn import Cohort, cohort_for_incident
+    from trustops.analytics.churn import Cohort
+    from trustops.analytics.churn_context import cohort_for_incident
     from trustops.analytics.events import pseudonyms
 
     controls = "all" if all_controls else "window"
@@ -198,7 +200,8 @@ def _by_events(
     window_events: frozenset[str] | None,
     all_controls: bool,
 ) -> Cohort:
-    from trustops.analytics.churn import Cohort, affected_by_events
+    from trustops.analytics.churn import Cohort
+    from trustops.analytics.churn_context import affected_by_events
 
     assert at is not None
     start, end = _window(at, until)

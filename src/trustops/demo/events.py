@@ -191,7 +191,8 @@ def seed_churn(
     ``incident`` over them on DuckDB, pseudonymised with ``secret`` as the exposure ledger is, and its
     report stored as the demo's :class:`~trustops.analytics.models.ChurnRun`."""
     from trustops.analytics import store
-    from trustops.analytics.churn import ChurnOptions, analyse, cohort_for_incident, with_incident_context
+    from trustops.analytics.churn import ChurnOptions, analyse
+    from trustops.analytics.churn_context import cohort_for_incident, with_incident_context
     from trustops.analytics.events import connect, load_events
 
     rng = random.Random(7)  # its own: the rest of the demo stays as it was
