@@ -7,13 +7,12 @@ leaves it out (``-m "not browser"``).
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from tests.browser import require_chromium
 from tests.servers import live_server
 from trustops import clock
 from trustops.catalog.schema import CatalogFile, ComponentSpec
@@ -26,16 +25,10 @@ from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if shutil.which(CHROMIUM) is None:
-    _reason = f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium) to run browser tests"
-    if os.environ.get("CI") == "true":
-        pytest.fail(_reason, pytrace=False)
-    pytest.skip(_reason, allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 TITLE = '<script>window.pwned = 1</script>Checkout <img src=x onerror="window.pwned = 2"> errors'
 MESSAGE = "We are looking into it.<script>window.pwned = 3</script> Next update by 15:00 UTC."
 
@@ -66,17 +59,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             yield Server(f"http://127.0.0.1:{port}")
     finally:
         database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ where it fails. The PostgreSQL pass leaves it out (``-m "not browser"``).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.browser import require_chromium
 from tests.factories import PASSWORD, make_component, make_incident, make_user
 from tests.servers import live_server
 from trustops import clock
@@ -35,23 +34,10 @@ from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if shutil.which(CHROMIUM) is None:
-    _reason = f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium) to run browser tests"
-    if os.environ.get("CI") == "true":
-        pytest.fail(_reason, pytrace=False)
-    pytest.skip(_reason, allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 5_000
 COMMS, VIEWER = "casey", "vic"
 
@@ -87,17 +73,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             yield Server(f"http://127.0.0.1:{port}", database)
     finally:
         database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
 
 
 @pytest.fixture
