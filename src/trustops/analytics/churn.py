@@ -401,11 +401,11 @@ def _match(users: dict[str, Any], cohort: Cohort, options: ChurnOptions, t0: int
         raise InvalidInput(f"controls: no unaffected user was {where} to compare with", field="controls")
     tenure = np.clip((t0 - np.maximum(users["first"], data_start)) / DAY, 0.0, 3 * 365)
     match_days = np.minimum(options.match_days, np.maximum(tenure, 1.0))
-    features = np.column_stack(
+    covariates = np.column_stack(
         [np.log1p(users[f"{name}_match"] / match_days * MONTH) for name in COVARIATES] + [np.log1p(tenure)]
     )
-    spread = features[treated | pool].std(axis=0)
-    features = features / np.where(spread > 0, spread, 1.0)
+    spread = covariates[treated | pool].std(axis=0)
+    features = covariates / np.where(spread > 0, spread, 1.0)  # standardised, for the distances
     tiers = _tiers(users, cohort, treated | pool)
     weight = np.zeros(len(eligible))
     unmatched = 0
@@ -430,7 +430,7 @@ def _match(users: dict[str, Any], cohort: Cohort, options: ChurnOptions, t0: int
         raise InvalidInput(
             f"caliper: no affected user has a control within {options.caliper} standard deviations", field="caliper"
         )
-    balance = _balance(features * np.where(spread > 0, spread, 1.0), treated, pool, weight)
+    balance = _balance(covariates, treated, pool, weight)
     chosen = weight > 0
     columns = {name: values[chosen] for name, values in users.items()}
     return _Sample(
