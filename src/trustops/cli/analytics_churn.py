@@ -138,11 +138,15 @@ def churn(
         backend = connect(engine, spark_master=state.settings.spark_master)
         step(f"reading {events}")
         loaded = load_events(backend, events, engine=engine, secret=secret, columns=columns, kinds=kinds)
-        window = _names(window_events)
-        if affected_events is not None:
-            cohort = _by_events(loaded, _names(affected_events), at, until, window, all_controls)
-        else:
-            cohort = _cohort(state, incident, affected, at, until, secret, window, all_controls)
+        cohort = _cohort(
+            state,
+            loaded,
+            (incident, affected, _names(affected_events)),
+            at,
+            until,
+            _names(window_events),
+            "all" if all_controls else "window",
+        )
         report = analyse(loaded, cohort, options, progress=step)
         step("done")
     if incident is not None:
@@ -167,48 +171,30 @@ def churn(
 
 def _cohort(
     state: CliState,
-    incident: int | None,
-    affected: Path | None,
+    loaded: Events,
+    who: tuple[int | None, Path | None, frozenset[str] | None],
     at: datetime | None,
     until: datetime | None,
-    secret: bytes | None,
     window_events: frozenset[str] | None,
-    all_controls: bool,
+    controls: str,
 ) -> Cohort:
+    """The cohort from whichever of --incident, --affected and --affected-events was given (``who``)."""
     from trustops.analytics.churn import Cohort
-    from trustops.analytics.churn_context import cohort_for_incident
-    from trustops.analytics.events import pseudonyms
+    from trustops.analytics.churn_context import affected_by_events, cohort_for_incident
 
-    controls = "all" if all_controls else "window"
+    incident, affected, affected_events = who
     if incident is not None:
         with state.database.session() as session:
             return cohort_for_incident(session, incident, window_events=window_events, controls=controls)
-    assert affected is not None and at is not None
-    ids = [line.strip() for line in affected.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
-    keys = frozenset(ids if secret is None else pseudonyms(secret, ids))
-    start, end = _window(at, until)
-    return Cohort(
-        at=start, until=end, affected=keys, title=affected.stem, window_events=window_events, controls=controls
-    )
-
-
-def _by_events(
-    loaded: Events,
-    names: frozenset[str] | None,
-    at: datetime | None,
-    until: datetime | None,
-    window_events: frozenset[str] | None,
-    all_controls: bool,
-) -> Cohort:
-    from trustops.analytics.churn import Cohort
-    from trustops.analytics.churn_context import affected_by_events
-
     assert at is not None
     start, end = _window(at, until)
-    affected = affected_by_events(loaded, names or frozenset(), start, end)
-    title = f"Users with {', '.join(sorted(names or ()))}"
-    controls = "all" if all_controls else "window"
-    return Cohort(at=start, until=end, affected=affected, title=title, window_events=window_events, controls=controls)
+    if affected is not None:
+        ids = [line.strip() for line in affected.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+        keys, title = frozenset(loaded.keys(ids)), affected.stem
+    else:
+        names = affected_events or frozenset()
+        keys, title = affected_by_events(loaded, names, start, end), f"Users with {', '.join(sorted(names))}"
+    return Cohort(at=start, until=end, affected=keys, title=title, window_events=window_events, controls=controls)
 
 
 def _window(at: datetime, until: datetime | None) -> tuple[datetime, datetime]:
