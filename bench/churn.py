@@ -386,7 +386,7 @@ def pandas_report(directory: Path) -> tuple[Any, Steps]:
     steps("loading events")
     df = pandas_events(directory / "events.parquet")
     sec = df["sec"]
-    loaded = Events(df, None, "pandas", int(sec.min()), int(sec.max()), len(df), int(df["user"].nunique()))
+    loaded = Events(df, None, "pandas", int(sec.min()), int(sec.max()), len(df))
     # The engine part, swapped for pandas: visits from the events, then per user, then purchase days.
     churn._sessions = lambda _table, cohort, t0: pandas_sessions(df, cohort, t0)  # type: ignore[assignment]
     churn._per_user = pandas_per_user  # type: ignore[assignment]

@@ -33,6 +33,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +98,6 @@ class Events:
     start_sec: int  # the first event
     end_sec: int  # the last event
     events: int
-    users: int
     kinds: EventKinds = field(default_factory=EventKinds)
     secret: bytes | None = field(default=None, repr=False)
     _known: dict[str, str] = field(default_factory=dict, repr=False)  # pseudonyms computed so far
@@ -112,6 +112,12 @@ class Events:
         missing = [user for user in values if user not in known]
         known.update(zip(missing, pseudonyms(self.secret, missing), strict=True))
         return np.asarray([known[user] for user in values], dtype=object)
+
+    @cached_property
+    def users(self) -> int:
+        """How many distinct users the events hold: counted when first asked, as the analysis needs it
+        nowhere (a distinct count is a hash over every event)."""
+        return int(self.table.user.nunique().to_pyarrow().as_py())
 
 
 def connect(engine: str = "duckdb", *, spark_master: str | None = None, threads: int | None = None) -> BaseBackend:
@@ -174,9 +180,7 @@ def load_events(
     table = _canonical(raw, columns, kinds)
     if columns.session is None:
         table = _sessionised(table)
-    stats = table.aggregate(
-        start=table.sec.min(), end=table.sec.max(), events=table.count(), users=table.user.nunique()
-    ).to_pyarrow()
+    stats = table.aggregate(start=table.sec.min(), end=table.sec.max(), events=table.count()).to_pyarrow()
     row = {name: stats.column(name)[0].as_py() for name in stats.column_names}
     if not row["events"]:
         raise InvalidInput(f"events: {_describe(source)} holds no events", field="events")
@@ -187,7 +191,6 @@ def load_events(
         start_sec=int(row["start"]),
         end_sec=int(row["end"]),
         events=int(row["events"]),
-        users=int(row["users"]),
         kinds=kinds,
         secret=secret,
     )
