@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="SMTP login, if the server wants one.")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (or TRUSTOPS_SMTP_PASSWORD_FILE).")
     smtp_from: str = Field("trustops@localhost", description="Sender address of notification e-mails.")
+    overview_refresh_seconds: int = Field(
+        15, ge=0, description="How often an open overview checks for changes (seconds; 0 turns live updates off)."
+    )
     spark_master: str = Field(
         "local[*]",
         description="Where `trustops analytics churn --engine spark` runs: `local[*]` (this machine, loopback only) "

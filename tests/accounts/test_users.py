@@ -31,7 +31,7 @@ def test_only_the_right_password_of_an_active_user_logs_in(session: Session) -> 
     [
         ("a", PASSWORD, "it", "username: 'a' must be"),
         ("alice", "short", "it", "password: must have at least 10 characters"),
-        ("alice", PASSWORD, "boss", "role: 'boss' is not one of it, marketing, comms, legal, viewer, admin"),
+        ("alice", PASSWORD, "boss", "role: 'boss' is not one of it, marketing, comms, legal, executive, viewer, admin"),
     ],
 )
 def test_bad_user_details_are_refused_by_field(

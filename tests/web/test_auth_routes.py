@@ -48,6 +48,8 @@ PUBLIC_PAGES = {
     ("GET", "/status/subscriptions/confirm/{token}"),
     ("GET", "/status/subscriptions/unsubscribe/{token}"),
     ("POST", "/status/subscriptions/unsubscribe/{token}"),
+    # plotly.js exactly as the plotly package ships it: no data in it.
+    ("GET", "/vendor/plotly.min.js"),
 }
 FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect"}
 NON_ADMIN = [s for s in Scope if s is not Scope.ADMIN]

@@ -29,6 +29,7 @@ class Role(StrEnum):
     MARKETING = "marketing"
     COMMS = "comms"
     LEGAL = "legal"
+    EXECUTIVE = "executive"  # reads everything but breach cases, led by debt and trust
     VIEWER = "viewer"
     ADMIN = "admin"
 

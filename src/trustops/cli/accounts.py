@@ -53,7 +53,7 @@ def token_revoke(ctx: typer.Context, public_id: str = typer.Argument(..., help="
 def user_create(
     ctx: typer.Context,
     username: str = typer.Argument(...),
-    role: str = typer.Option("viewer", "--role", help="it, marketing, comms, legal, viewer or admin."),
+    role: str = typer.Option("viewer", "--role", help="it, marketing, comms, legal, executive, viewer or admin."),
     password: str = typer.Option(
         ...,
         prompt=True,

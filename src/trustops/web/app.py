@@ -40,6 +40,7 @@ from trustops.web.routes import (
     incidents,
     ingest,
     listen,
+    overview,
     status,
     subscriptions,
     system,
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         breach,
         audit,
         analytics,
+        overview,
         dashboard,
     ):
         app.include_router(module.router)

@@ -72,20 +72,6 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
     return RedirectResponse("/login", status_code=303)
 
 
-@router.get("/")
-def overview(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    statuses = incidents.component_statuses(session)
-    return render(
-        request,
-        "overview.html",
-        user=user,
-        open_incidents=incidents.list_incidents(session, open_only=True),
-        broken=[c for c in list_components(session) if statuses[c.id] is not ComponentStatus.OPERATIONAL],
-        statuses=statuses,
-        tiers=tier_summary(session),
-    )
-
-
 @router.get("/health")
 def health(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, now: ClockDep) -> Response:
     return render(
