@@ -41,6 +41,7 @@ from trustops.web.routes import (
     ingest,
     listen,
     overview,
+    reports,
     status,
     subscriptions,
     system,
@@ -112,6 +113,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
         audit,
         analytics,
         overview,
+        reports,
         dashboard,
     ):
         app.include_router(module.router)
