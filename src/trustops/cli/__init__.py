@@ -22,6 +22,7 @@ from trustops.cli import (
     incidents,
     listen,
     maintenance,
+    report,
     serve,
     status,
 )
@@ -97,6 +98,7 @@ app.add_typer(breach.app, name="breach")
 app.add_typer(drill.app, name="drill")
 app.command("audit")(audit.audit)
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(report.app, name="report")
 
 
 def main() -> None:
