@@ -4,6 +4,7 @@ plainly when they hold nothing."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import timedelta
 
@@ -262,3 +263,11 @@ def test_without_weasyprint_the_pdf_names_the_extra_to_install(
         render_pdf(outage)
     assert raised.value.status_code == 501
     assert "pip install 'trustops[reports]'" in raised.value.message
+
+
+def test_weasyprint_reads_the_whole_page_without_a_warning(
+    outage: IncidentReport, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        render_pdf(outage)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
