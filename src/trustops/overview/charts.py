@@ -17,10 +17,10 @@ from trustops.overview.tiles import IncidentDebt, Talk
 
 RED, BLUE, GREEN, AMBER, GREY = "#c2262e", "#2957d6", "#1a7f4b", "#a16207", "#475467"
 SEGMENT_STYLE = {
-    "all": (GREY, "solid"),
+    "all": ("#1d2430", "solid"),
     "enterprise": (BLUE, "dash"),
     "loyal": (GREEN, "dot"),
-    "standard": (AMBER, "dashdot"),
+    "regular": (AMBER, "dashdot"),
     "new": (RED, "longdash"),
 }
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#1d2430"}
