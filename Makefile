@@ -8,7 +8,7 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider
 COMPAT := .venv-compat
 # Real Statuspage consumers, each in a venv of its own (statuscheck pins an old httpx).
 
-.PHONY: install compat run test test-sqlite test-postgres lint fix docs bench clean
+.PHONY: install compat run test test-sqlite test-postgres lint fix docs tour bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ fix: install
 	$(BIN)/cog -r -I src docs/cli.md docs/configuration.md
 
 docs: fix
+
+tour: install  ## the docs' screenshot tour (docs/tour.md, docs/tour/*.jpg), taken from the demo in Chromium
+	TRUSTOPS_DOCS_DIR=docs $(PYTEST) -m browser tests/web/test_tour_browser.py -k docs_tour
 
 bench: install  ## every bench/*.py script; results go in bench/RESULTS.md
 	@set -e; for script in bench/*.py; do [ -e "$$script" ] || { echo "no benchmarks in bench/"; break; }; \
