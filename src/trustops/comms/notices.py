@@ -30,8 +30,9 @@ from trustops.config import Policy
 from trustops.customers import Customer
 from trustops.enums import Channel, CustomerTier, DeliveryStatus, Visibility
 from trustops.errors import Conflict, InvalidInput, NotFound
-from trustops.monitor.health_models import Delivery, Exposure
-from trustops.monitor.models import EventKind, Incident, IncidentComponent, IncidentEvent
+from trustops.monitor.affected import affected_keys
+from trustops.monitor.health_models import Delivery
+from trustops.monitor.models import EventKind, Incident, IncidentEvent
 
 UNKNOWN_TIER = "unknown"  # affected users the customers table does not know
 TIER_ORDER = [*(tier.value for tier in CustomerTier), UNKNOWN_TIER]
@@ -106,14 +107,7 @@ def affected_accounts(session: Session, incident: Incident, *, policy: Policy, n
 
 def _exposed(session: Session, incident: Incident, now: datetime) -> list[tuple[str | None, str, int, float]]:
     """(account, tier, affected users, their value): one row per account, one per tier for the rest."""
-    components = select(IncidentComponent.component_id).where(IncidentComponent.incident_id == incident.id)
-    keys = (
-        select(Exposure.user_key)
-        .where(Exposure.component_id.in_(components))
-        .where(Exposure.at >= incident.started_at, Exposure.at <= (incident.resolved_at or now))
-        .distinct()
-        .subquery("affected")
-    )
+    keys = affected_keys(incident, now)
     rows = session.execute(
         select(Customer.account, Customer.tier, func.count(), func.coalesce(func.sum(Customer.annual_value), 0.0))
         .select_from(keys)

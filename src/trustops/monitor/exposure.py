@@ -23,10 +23,11 @@ from trustops.config import Policy
 from trustops.customers import Customer
 from trustops.enums import CustomerTier, Impact
 from trustops.errors import InvalidInput
+from trustops.monitor.affected import affected_keys
 from trustops.monitor.health_models import Exposure
 from trustops.monitor.incidents import Change, list_incidents, record_event, update_incident
 from trustops.monitor.intake import map_component
-from trustops.monitor.models import EventKind, Incident, IncidentComponent
+from trustops.monitor.models import EventKind, Incident
 from trustops.monitor.signals import ErrorEvent
 from trustops.privacy import pseudonymise
 
@@ -160,12 +161,12 @@ def blast_radius(session: Session, incident: Incident, *, policy: Policy, now: d
     and a user unknown to the customers table is counted as "unknown").
     """
     start, end = incident.started_at, incident.resolved_at or now
-    affected_keys = _affected_keys(incident.id, start, end)
-    tiers = _tiers(session, affected_keys)
+    keys = affected_keys(incident, now)
+    tiers = _tiers(session, keys)
     affected = sum(t.affected for t in tiers)
     unknown = next(t.affected for t in tiers if t.tier == UNKNOWN_TIER)
     cutoff = start - timedelta(days=policy.active_customer_days)
-    active = _count(session, or_(Customer.last_seen_at >= cutoff, Customer.key.in_(select(affected_keys.c.user_key))))
+    active = _count(session, or_(Customer.last_seen_at >= cutoff, Customer.key.in_(select(keys.c.user_key))))
     active += unknown
     return BlastRadius(
         incident_id=incident.id,
@@ -176,16 +177,6 @@ def blast_radius(session: Session, incident: Incident, *, policy: Policy, now: d
         share=affected / active if active else 0.0,
         affected_value=sum(t.value for t in tiers),
         by_tier=tiers,
-    )
-
-
-def _affected_keys(incident_id: int, start: datetime, end: datetime) -> Subquery:
-    components = select(IncidentComponent.component_id).where(IncidentComponent.incident_id == incident_id)
-    return (
-        select(Exposure.user_key)
-        .where(Exposure.component_id.in_(components), Exposure.at >= start, Exposure.at <= end)
-        .distinct()
-        .subquery("affected")
     )
 
 

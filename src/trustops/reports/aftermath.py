@@ -18,7 +18,7 @@ from trustops.enums import Channel, CustomerTier
 from trustops.guard.facts import Holdout, IncidentHit, stable_since
 from trustops.guard.models import GuardRun
 from trustops.guard.rules import HELP_NOT_OFFERS, OUTAGE_COOLDOWN, THANKED_TIERS, cooldown_ends
-from trustops.monitor.health_models import Exposure
+from trustops.monitor.affected import affected_keys
 from trustops.monitor.models import Incident, IncidentComponent
 from trustops.reports.facts import Churn, Guard, Hold, ThankYou, TrustDrop
 
@@ -63,14 +63,7 @@ def _hit(session: Session, incident: Incident) -> IncidentHit:
 
 def _affected(session: Session, incident: Incident, now: datetime) -> list[tuple[str, CustomerTier | None]]:
     """(pseudonym, tier) of each user who saw an error on the incident's components while it ran."""
-    components = select(IncidentComponent.component_id).where(IncidentComponent.incident_id == incident.id)
-    keys = (
-        select(Exposure.user_key)
-        .where(Exposure.component_id.in_(components))
-        .where(Exposure.at >= incident.started_at, Exposure.at <= (incident.resolved_at or now))
-        .distinct()
-        .subquery("affected")
-    )
+    keys = affected_keys(incident, now)
     query = select(keys.c.user_key, Customer.tier).outerjoin(Customer, Customer.key == keys.c.user_key)
     return [(key, tier) for key, tier in session.execute(query)]
 
