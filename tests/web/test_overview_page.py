@@ -156,3 +156,16 @@ def test_the_page_loads_its_scripts_from_trustops_itself(client: TestClient, ses
 def test_a_stranger_asking_for_the_tiles_is_sent_to_log_in(client: TestClient) -> None:
     response = client.get("/overview/tiles")
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_fresh_installation_shows_every_tile_with_what_is_missing(client: TestClient, session: Session) -> None:
+    page = overview_as(client, session, Role.ADMIN)
+
+    assert TILE_IDS.findall(page) == ["debt", "incidents", "talk", "health", "heatmap", "guard", "breach"]
+    for empty in (
+        "No open incidents.",
+        "No churn analysis recorded yet",
+        "No open breach case.",
+        "0</strong> complaints",
+    ):
+        assert empty in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from trustops.accounts.models import User
+from trustops.config import Policy
 from trustops.listen.matrix import HEAT_COLUMNS
 from trustops.overview.board import Board, build
 from trustops.overview.views import VIEWS, view_for
@@ -74,7 +76,7 @@ def plotly_js() -> FileResponse:
     return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _board(request: Request, user: User, session: Session, policy: PolicyDep, now: ClockDep, view: str | None) -> Board:
+def _board(request: Request, user: User, session: Session, policy: Policy, now: datetime, view: str | None) -> Board:
     organisation = request.app.state.catalog.organisation
     book = service_of(request.app.state).index.refresh
     return build(session, view_for(user.role, view), policy=policy, now=now, book=book, organisation=organisation)
