@@ -86,9 +86,23 @@ def pages_of(page: Page) -> list[str]:
     return menu + [path for path in extra if path]
 
 
+WRITERS = ("it", "comms", "admin")  # roles that get the incident forms: their pages differ from the readers'
+
+
+@pytest.fixture(scope="module")
+def audited() -> set[tuple[str, str]]:
+    """The page variants axe has checked already: each page once as a writer and once as a reader, and each
+    role's own overview (the views differ); axe is the slow part of the tour."""
+    return set()
+
+
+def variant(path: str, role: str) -> tuple[str, str]:
+    return (path, role if path == "/" else "writer" if role in WRITERS else "reader")
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_opens_cleanly_and_accessibly_for_each_role(
-    browser: Browser, server: Server, shots: Path, role: str
+    browser: Browser, server: Server, shots: Path, audited: set[tuple[str, str]], role: str
 ) -> None:
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
@@ -110,13 +124,15 @@ def test_every_page_opens_cleanly_and_accessibly_for_each_role(
             response = page.goto(path)
             page.wait_for_load_state("networkidle")
             assert response is not None and response.status == 200, f"{role} {path}: {response and response.status}"
-            violations = axe.run(page).response["violations"]
-            serious = [f"{v['id']} ({len(v['nodes'])})" for v in violations if v["impact"] in SERIOUS]
-            assert serious == [], f"{role} {path}: {serious}"
+            if variant(path, role) not in audited:
+                violations = axe.run(page).response["violations"]
+                serious = [f"{v['id']} ({len(v['nodes'])})" for v in violations if v["impact"] in SERIOUS]
+                assert serious == [], f"{role} {path}: {serious}"
+                audited.add(variant(path, role))
             name = re.sub(r"[^a-z0-9]+", "-", path.strip("/").lower()) or "overview"
-            page.screenshot(path=shots / f"{role}-{name}.png", full_page=True)
+            page.screenshot(path=shots / f"{role}-{name}.jpg", type="jpeg", quality=70, full_page=True)
         assert problems == [], problems
-        assert len(list(shots.glob(f"{role}-*.png"))) >= len(visited)
+        assert len(list(shots.glob(f"{role}-*.jpg"))) >= len(visited)
     finally:
         context.close()
 
