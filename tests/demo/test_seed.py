@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from trustops.accounts.models import Role
 from trustops.catalog.models import Component
 from trustops.cli import app as cli
 from trustops.cli.state import CliState
@@ -20,9 +21,12 @@ from trustops.db import Database
 from trustops.demo import CATALOG, DEMO_PASSWORD, DEMO_USER, demo_catalog, seed
 from trustops.demo.shop import mount_on
 from trustops.enums import ComponentStatus, HeartbeatStatus, ProbeStatus
+from trustops.guard.facts import FactBook
 from trustops.monitor.health_models import Heartbeat, Probe, ProbeRun
 from trustops.monitor.heartbeats import shown_status, sweep
 from trustops.monitor.incidents import list_incidents
+from trustops.overview.board import build
+from trustops.overview.views import view_for
 from trustops.web.app import create_app
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -140,3 +144,17 @@ def test_the_demo_trims_its_winter_sale_promotion_of_the_customers_the_outages_h
     assert (run.campaign_id, run.campaign_type.value, run.audience) == ("winter-sale", "promotional", 3_000)
     assert run.suppressed["help_not_offers"] > 0 and run.suppressed["no_offers_after_error"] > 0
     assert run.allowed == run.audience - sum(run.suppressed.values())
+
+
+def test_the_demo_overview_ranks_what_customers_feel_above_the_louder_outage(demo: Database) -> None:
+    policy = Policy()
+    with demo.session() as session:
+        book = FactBook.load(session, secret=b"s" * 40, policy=policy, now=NOW)
+        board = build(session, view_for(Role.ADMIN), policy=policy, now=NOW, book=lambda: book, organisation=None)
+
+    assert board.incidents is not None and board.debt is not None and board.guard is not None
+    titles = [i.title for i in board.incidents]
+    assert titles.index("Customers report problems with Payment gateway") < titles.index("Product images load slowly")
+    assert board.talk is not None and board.talk.today.complaints > 2 * board.talk.usual_complaints
+    assert [currency for currency, _value, _runs in board.debt.totals] == ["EUR"]
+    assert len(board.guard.windows) >= 3 and board.breach and board.breach[0].drill
