@@ -1,16 +1,25 @@
-"""A real uvicorn server in a thread, on an ephemeral 127.0.0.1 port, for browser and client tests."""
+"""A real uvicorn server in a thread, on an ephemeral 127.0.0.1 port, for browser and client tests; and trustops
+itself served that way over a SQLite file of its own."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.orm import Session
+
+from trustops.catalog.schema import CatalogFile
+from trustops.config import Settings
+from trustops.db import Database
+from trustops.web.app import create_app
 
 
 @contextmanager
@@ -37,3 +46,24 @@ def live_server(app: FastAPI) -> Iterator[int]:
         thread.join(timeout=10)
         sock.close()
     assert not thread.is_alive(), "the uvicorn server did not stop"
+
+
+@contextmanager
+def served_sqlite(
+    directory: Path, fill: Callable[[Session], object], *, catalog: CatalogFile | None = None, **settings: Any
+) -> Iterator[tuple[str, Database]]:
+    """A migrated SQLite file in ``directory``, written by ``fill`` (committed), served by trustops on a loopback
+    port until the block ends: yields the base URL and the database. ``settings`` override the defaults (a fixed
+    secret, no worker)."""
+    url = f"sqlite:///{directory}/trustops.db"
+    database = Database.from_url(url)
+    database.upgrade()
+    with database.session() as session:
+        fill(session)
+    options = {"secret_key": "s" * 40, "worker": False, **settings}
+    config = Settings(_env_file=None, database_url=url, **options)  # type: ignore[call-arg]
+    try:
+        with live_server(create_app(config, database=database, catalog=catalog or CatalogFile())) as port:
+            yield f"http://127.0.0.1:{port}", database
+    finally:
+        database.dispose()

@@ -11,17 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.browser import require_chromium
-from tests.servers import live_server
+from tests.servers import served_sqlite
 from trustops import clock
 from trustops.catalog.schema import CatalogFile, ComponentSpec
 from trustops.catalog.service import sync_catalog
-from trustops.config import Settings
-from trustops.db import Database
 from trustops.enums import Channel, ComponentStatus
 from trustops.monitor.incidents import Change, open_incident, update_incident
-from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -40,25 +38,19 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp_path = tmp_path_factory.mktemp("status-browser")
-    url = f"sqlite:///{tmp_path}/s.db"
-    database = Database.from_url(url)
-    database.upgrade()
     catalog = CatalogFile(components=[ComponentSpec(id="checkout", name="Checkout", group="Shop")])
-    now = clock.now()
-    with database.session() as session:
+
+    def fill(session: Session) -> None:
+        now = clock.now()
         sync_catalog(session, catalog)
         incident = open_incident(
             session, title=TITLE, components={"checkout": ComponentStatus.PARTIAL_OUTAGE}, actor="test", now=now
         )
         incident.channel = Channel.STATUS_PAGE
         update_incident(session, incident.id, Change(message=MESSAGE), actor="test", now=now)
-    settings = Settings(_env_file=None, secret_key="s" * 40, database_url=url, worker=False)  # type: ignore[call-arg]
-    try:
-        with live_server(create_app(settings, database=database, catalog=catalog)) as port:
-            yield Server(f"http://127.0.0.1:{port}")
-    finally:
-        database.dispose()
+
+    with served_sqlite(tmp_path_factory.mktemp("status-browser"), fill, catalog=catalog) as (url, _database):
+        yield Server(url)
 
 
 @pytest.fixture

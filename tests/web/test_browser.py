@@ -15,14 +15,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.browser import require_chromium
 from tests.factories import PASSWORD, make_component, make_incident, make_user
-from tests.servers import live_server
+from tests.servers import served_sqlite
 from trustops import clock
 from trustops.accounts.models import Role, User
-from trustops.catalog.schema import CatalogFile
-from trustops.config import Settings
 from trustops.db import Database
 from trustops.enums import Channel, ComponentStatus, Impact, IncidentState
 from trustops.listen.pipeline import ingest
@@ -30,7 +29,6 @@ from trustops.listen.schema import MentionIn
 from trustops.listen.service import classifier_for
 from trustops.monitor.incidents import get_incident, list_incidents, timeline
 from trustops.monitor.models import EventKind
-from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -52,27 +50,16 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A uvicorn server in a thread, over a migrated SQLite file holding two components and two users."""
     tmp_path = tmp_path_factory.mktemp("browser")
-    url = f"sqlite:///{tmp_path}/b.db"
-    database = Database.from_url(url)
-    database.upgrade()
-    with database.session() as session:
+
+    def fill(session: Session) -> None:
         make_component(session, "checkout", criticality="transaction")
         make_component(session, "search", criticality="standard")
         make_user(session, COMMS, Role.COMMS)
         make_user(session, VIEWER, Role.VIEWER)
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        secret_key="x" * 40,
-        database_url=url,
-        config_path=tmp_path / "trustops.yaml",
-    )
-    app = create_app(settings, database=database, catalog=CatalogFile())
 
-    try:
-        with live_server(app) as port:
-            yield Server(f"http://127.0.0.1:{port}", database)
-    finally:
-        database.dispose()
+    settings = {"secret_key": "x" * 40, "config_path": tmp_path / "trustops.yaml", "worker": True}
+    with served_sqlite(tmp_path, fill, **settings) as (url, database):
+        yield Server(url, database)
 
 
 @pytest.fixture

@@ -8,16 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.browser import require_chromium
 from tests.factories import PASSWORD, make_component, make_incident, make_user
-from tests.servers import live_server
+from tests.servers import served_sqlite
 from trustops.accounts.models import Role
-from trustops.catalog.schema import CatalogFile
-from trustops.config import Settings
 from trustops.db import Database
 from trustops.enums import ComponentStatus
-from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -34,21 +32,14 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('overview')}/overview.db"
-    database = Database.from_url(url)
-    database.upgrade()
-    with database.session() as session:
+    def fill(session: Session) -> None:
         make_component(session, "checkout", group="Checkout")
         make_component(session, "search", group="Storefront")
         make_incident(session, {"checkout": ComponentStatus.MAJOR_OUTAGE}, title="Checkout errors")
         make_user(session, "it-lead", Role.IT)
-        session.commit()
-    settings = Settings(_env_file=None, secret_key="s" * 40, database_url=url, worker=False, overview_refresh_seconds=1)  # type: ignore[call-arg]
-    try:
-        with live_server(create_app(settings, database=database, catalog=CatalogFile())) as port:
-            yield Server(f"http://127.0.0.1:{port}", database)
-    finally:
-        database.dispose()
+
+    with served_sqlite(tmp_path_factory.mktemp("overview"), fill, overview_refresh_seconds=1) as (url, database):
+        yield Server(url, database)
 
 
 @pytest.fixture

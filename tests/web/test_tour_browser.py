@@ -17,16 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.browser import require_chromium
-from tests.servers import live_server
+from tests.servers import served_sqlite
 from trustops import clock
 from trustops.accounts.models import Role
 from trustops.accounts.users import create_user
-from trustops.config import Settings
-from trustops.db import Database
 from trustops.demo import demo_catalog, seed
-from trustops.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,22 +45,13 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    directory = tmp_path_factory.mktemp("tour")
-    url = f"sqlite:///{directory}/demo.db"
-    database = Database.from_url(url)
-    database.upgrade()
-    catalog = demo_catalog()
-    with database.session() as session:
+    def fill(session: Session) -> None:
         seed(session, secret=b"s" * 40, now=clock.now())
         for role in ROLES:
             create_user(session, username=f"tour-{role}", password=PASSWORD, role=role)
-        session.commit()
-    settings = Settings(_env_file=None, secret_key="s" * 40, database_url=url, worker=False)  # type: ignore[call-arg]
-    try:
-        with live_server(create_app(settings, database=database, catalog=catalog)) as port:
-            yield Server(f"http://127.0.0.1:{port}")
-    finally:
-        database.dispose()
+
+    with served_sqlite(tmp_path_factory.mktemp("tour"), fill, catalog=demo_catalog()) as (url, _database):
+        yield Server(url)
 
 
 @pytest.fixture(scope="module")
