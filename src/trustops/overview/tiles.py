@@ -17,7 +17,7 @@ from trustops.catalog.schema import OrganisationSpec
 from trustops.catalog.service import list_components
 from trustops.comms import cadence, channel
 from trustops.config import Policy
-from trustops.enums import BreachStatus, Channel, ComponentStatus, Impact, IncidentState
+from trustops.enums import Channel, ComponentStatus, Impact, IncidentState
 from trustops.guard.facts import FactBook
 from trustops.guard.overview import GuardWindow, ThankYouReadiness, decision_stats
 from trustops.guard.overview import overview as guard_overview
@@ -239,9 +239,7 @@ class BreachTile:
 
 def breach(session: Session, organisation: OrganisationSpec | None, *, now: datetime) -> list[BreachTile]:
     tiles = []
-    for case_ in cases.list_cases(session):
-        if case_.status is BreachStatus.CLOSED:
-            continue
+    for case_ in cases.list_cases(session, open_only=True):
         running = [c for c in cases.clocks_of(case_, organisation, now=now) if c.met_at is None and c.due_at]
         soonest = min(running, key=lambda c: c.due_at or now, default=None)
         tiles.append(BreachTile(case_.id, case_.title, case_.drill, soonest))
