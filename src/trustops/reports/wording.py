@@ -60,8 +60,9 @@ def amount(value: float) -> str:
     return "—" if not math.isfinite(value) else f"{value:,.0f}"
 
 
-def money(value: float, currency: str) -> str:
-    return "—" if not math.isfinite(value) else f"{currency} {value:,.0f}"
+def money(value: float | None, currency: str) -> str:
+    """``EUR 34,744``; a dash when there is no finite amount."""
+    return "—" if value is None or not math.isfinite(value) else f"{currency} {value:,.0f}"
 
 
 def pct(share: float) -> str:

@@ -18,6 +18,7 @@ from trustops.analytics import store
 from trustops.analytics.churn_report import GAIN, LOSS, ChurnReport, Estimate
 from trustops.analytics.models import ChurnRun
 from trustops.analytics.trust import trust_index
+from trustops.reports.wording import money
 from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, require, token_actor
 from trustops.web.templating import render
 
@@ -146,10 +147,6 @@ def churn_report_page(_user: CurrentUser, session: SessionDep, run_id: int) -> H
     from trustops.analytics.churn_html import render_html
 
     return HTMLResponse(render_html(store.load(store.get_run(session, run_id))))
-
-
-def money(value: float | None, currency: str) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{currency} {value:,.0f}"
 
 
 def interval(estimate: Estimate, digits: int = 2) -> str:
