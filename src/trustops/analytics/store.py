@@ -10,7 +10,7 @@ by hand) counts on its own.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,7 +98,12 @@ def latest_per_incident(session: Session) -> list[ChurnRun]:
 
 
 def accumulated_debt(session: Session) -> dict[str, Total]:
-    """The headline debts of :func:`latest_per_incident` summed per currency (runs without a debt left out).
+    """The headline debts of :func:`latest_per_incident` summed per currency (see :func:`debt_totals`)."""
+    return debt_totals(latest_per_incident(session))
+
+
+def debt_totals(runs: Iterable[ChurnRun]) -> dict[str, Total]:
+    """The headline debts of ``runs`` summed per currency (runs without a debt left out).
 
     Only the point estimates add up. Each run's interval comes from its own bootstrap, over cohorts that
     overlap (a customer hit by two incidents is in both) and with errors that are not independent, so
@@ -107,7 +112,7 @@ def accumulated_debt(session: Session) -> dict[str, Total]:
     """
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for run in latest_per_incident(session):
+    for run in runs:
         if run.debt is None:
             continue
         sums[run.currency] = sums.get(run.currency, 0.0) + run.debt

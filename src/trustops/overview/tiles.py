@@ -218,7 +218,7 @@ def debt(session: Session, *, policy: Policy, now: datetime) -> DebtTile:
         (IncidentDebt(r.incident_id, r.id, r.title, r.currency, r.debt, r.debt_low, r.debt_high) for r in runs),
         key=lambda d: -(d.debt or 0.0),
     )
-    totals = tuple((currency, t.value, t.runs) for currency, t in store.accumulated_debt(session).items())
+    totals = tuple((currency, t.value, t.runs) for currency, t in store.debt_totals(runs).items())
     trust = trust_index(session, since=now - TRUST_DAYS * DAY, until=now, policy=policy)
     return DebtTile(totals, tuple(per_incident), trust.segments)
 

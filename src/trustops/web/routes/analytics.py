@@ -107,10 +107,11 @@ def reputational_debt(_token: Reader, session: SessionDep) -> dict[str, Any]:
     """Reputational debt per currency, summed over the newest run of each incident, and those runs.
 
     Totals are sums of point estimates, without an interval: the runs' intervals do not add up."""
-    totals = store.accumulated_debt(session)
+    latest = store.latest_per_incident(session)
+    totals = store.debt_totals(latest)
     return {
         "accumulated": {currency: {"value": t.value, "runs": t.runs} for currency, t in totals.items()},
-        "incidents": [_out(run) for run in store.latest_per_incident(session)],
+        "incidents": [_out(run) for run in latest],
     }
 
 
@@ -127,9 +128,7 @@ def analytics_page(
         request,
         "analytics.html",
         user=user,
-        totals=[
-            (currency, money(t.value, currency), t.runs) for currency, t in store.accumulated_debt(session).items()
-        ],
+        totals=[(currency, money(t.value, currency), t.runs) for currency, t in store.debt_totals(latest).items()],
         rows=[IncidentRow.of(run) for run in latest],
         charts=charts(latest),
         newest=newest[0] if newest else None,
