@@ -251,6 +251,33 @@ def test_counts_are_imported_per_jurisdiction_and_only_the_counts_are_kept(sessi
     assert entry.data["source"] == "imported" and "example.com" not in str(entry.data) + entry.text
 
 
+PERSONAL = ("jane.doe@example.com", "+44 20 7946 0958", "4111 1111 1111 1111", "DE89370400440532013000")
+
+
+def test_personal_data_typed_into_a_case_is_replaced_before_it_is_stored(session: Session) -> None:
+    case = open_eu_case(
+        session, title="Leak reported by jane.doe@example.com", nature="Card 4111 1111 1111 1111 seen in a paste"
+    )
+    cases.update_case(
+        session, case, {"consequences": "Call-backs to +44 20 7946 0958 and debits from DE89370400440532013000"},
+        actor="dpo", now=NOW, organisation=BERLIN,
+    )  # fmt: skip
+    cases.add_log(
+        session, case, kind=BreachLogKind.MEASURE, text="Blocked 203.0.113.7; told jane.doe@example.com",
+        actor="it", now=NOW,
+    )  # fmt: skip
+    cases.assess(
+        session, case, risk=BreachRisk.HIGH, reasons=["the paste named jane.doe@example.com"], actor="dpo", now=NOW
+    )
+    case = stored(session, case)
+    columns = [case.title, case.nature, case.consequences, *case.risk_reasons]
+    everything = " ".join([*columns, *(e.text for e in case.log), *(str(e.data) for e in case.log)])
+    assert not [value for value in PERSONAL if value in everything]
+    assert case.title == "Leak reported by [email]" and case.nature == "Card [card] seen in a paste"
+    assert case.consequences == "Call-backs to [phone] and debits from [iban]"
+    assert "Blocked 203.0.113.7" in case.log[-2].text  # the attacker's address is a fact the record keeps
+
+
 @pytest.mark.parametrize(
     ("rows", "fragment"),
     [

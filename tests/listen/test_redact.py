@@ -64,6 +64,17 @@ def test_counts_name_only_the_kinds_found():
     assert result.counts == {"email": 2, "card": 1}
 
 
+def test_kinds_asked_to_be_kept_are_left_as_they_are():
+    result = redact("from 203.0.113.7 to ann@example.com", keep=("ip",))
+    assert result.text == "from 203.0.113.7 to [email]" and result.counts == {"email": 1}
+    assert redact("ann@example.com", keep=("email",)).text == "ann@example.com"
+
+
+def test_an_unknown_kind_to_keep_is_refused_by_name():
+    with pytest.raises(ValueError, match="'postcode'"):
+        redact("hi", keep=("postcode",))
+
+
 # -- e-mail ------------------------------------------------------------------------------------------
 
 

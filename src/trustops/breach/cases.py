@@ -22,6 +22,7 @@ from trustops.breach.playbook import plan
 from trustops.catalog.schema import OrganisationSpec
 from trustops.enums import BreachLogKind, BreachRisk, BreachRole, BreachStatus
 from trustops.errors import Conflict, InvalidInput, NotFound
+from trustops.listen.redact import redact
 
 if TYPE_CHECKING:
     from trustops.breach.clocks import Clock
@@ -35,6 +36,8 @@ TEXT_FIELDS = {
     "measures_taken": BreachLogKind.MEASURE,
     "measures_proposed": BreachLogKind.MEASURE,
 }
+# Kinds of personal value the case's free text keeps: the log records an attacker's IP address as a fact.
+KEPT_IN_TEXT = ("ip",)
 TIME_FIELDS = ("aware_at", "discovered_at", "material_at", "occurred_from", "occurred_until", "contained_at")
 COUNT_FIELDS = ("people", "records")
 UPDATABLE = (*TEXT_FIELDS, *TIME_FIELDS, *COUNT_FIELDS, "data_categories", "people_by_jurisdiction", "incident_id")
@@ -124,7 +127,7 @@ def open_case(
         aware_at=_past(aware_at, "aware_at", now),
         discovered_at=_past(discovered_at, "discovered_at", now),
         material_at=_past(material_at, "material_at", now),
-        nature=nature.strip(),
+        nature=_free_text(nature),
         data_categories=_categories(data_categories),
         people=_count(people, "people"),
         records=_count(records, "records"),
@@ -301,7 +304,7 @@ def assess(
     sees them documented (GDPR Art. 33(5); ICO: record decisions not to report, and why).
     """
     _must_be_open(case)
-    why = [r.strip() for r in reasons if r and r.strip()]
+    why = [_free_text(r) for r in reasons if r and r.strip()]
     if not why:
         raise InvalidInput("reasons: give at least one reason for the assessment (GDPR Art. 33(5))", field="reasons")
     now = clock.as_utc(now)
@@ -429,7 +432,7 @@ def add_log(
     payload = dict(data or {})
     if deadline is not None:
         payload["deadline"] = _deadline_key(deadline)
-    entry = BreachLogEntry(at=clock.as_utc(now), actor=actor, kind=kind, text=text.strip(), data=payload)
+    entry = BreachLogEntry(at=clock.as_utc(now), actor=actor, kind=kind, text=_free_text(text), data=payload)
     case.log.append(entry)
     session.flush()
     return entry
@@ -493,8 +496,14 @@ def _must_be_open(case: BreachCase) -> None:
         raise Conflict(f"breach case {case.id} is closed", field="status")
 
 
+def _free_text(value: str) -> str:
+    """Text as stored: stripped, with e-mail addresses, phone, card and account numbers and national ids
+    replaced by placeholders. A breach record counts the people affected; it must not copy their data."""
+    return redact(value.strip(), keep=KEPT_IN_TEXT).text
+
+
 def _title(value: str) -> str:
-    title = value.strip()
+    title = _free_text(value)
     if not title or len(title) > 200:
         raise InvalidInput(f"title: must be 1 to 200 characters (got {len(title)})", field="title")
     return title
@@ -556,7 +565,7 @@ def _clean(session: Session, name: str, value: Any, now: datetime) -> Any:
     if name == "title":
         return _title(str(value))
     if name in TEXT_FIELDS:
-        return str(value or "").strip()
+        return _free_text(str(value or ""))
     if name in TIME_FIELDS:
         if name == "aware_at" and value is None:
             raise InvalidInput("aware_at: required; it starts the GDPR clock", field="aware_at")

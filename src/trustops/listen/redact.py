@@ -40,7 +40,7 @@ import bisect
 import ipaddress
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 KINDS: tuple[str, ...] = ("email", "phone", "card", "iban", "national_id", "ip")
@@ -352,20 +352,26 @@ _PASSES: tuple[tuple[str, Finder], ...] = (
 )
 
 
-def redact(text: str) -> Redacted:
+def redact(text: str, *, keep: Collection[str] = ()) -> Redacted:
     """Replace every personal value in ``text`` by its kind's placeholder and count them.
 
     Idempotent on the text, and a text without findings comes back unchanged. Most tweets hold no
     e-mail address and no digits worth a look, so cheap tests skip the scans that cannot match.
+    ``keep`` names kinds to leave as they are (a breach log keeps the attacker's IP address).
     """
+    unknown = set(keep) - set(KINDS) if keep else ()
+    if unknown:
+        raise ValueError(f"keep: unknown kind(s) {sorted(unknown)}; known: {', '.join(KINDS)}")
     counts: dict[str, int] = {}
-    if _INNER_AT.search(text):
-        text = _replace(text, "email", _find_emails(text), counts)
-    if "dot" in text.lower() or _BRACKET_AT.search(text):
-        text = _replace(text, "email", _find_obfuscated_emails(text), counts)
+    if "email" not in keep:
+        if _INNER_AT.search(text):
+            text = _replace(text, "email", _find_emails(text), counts)
+        if "dot" in text.lower() or _BRACKET_AT.search(text):
+            text = _replace(text, "email", _find_obfuscated_emails(text), counts)
     if _WORTH_A_LOOK.search(text):
         for kind, find in _PASSES:
-            text = _replace(text, kind, find(text), counts)
+            if kind not in keep:
+                text = _replace(text, kind, find(text), counts)
     return Redacted(text, counts)
 
 
