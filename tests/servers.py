@@ -1,5 +1,5 @@
-"""A real uvicorn server in a thread, on an ephemeral 127.0.0.1 port, for browser and client tests; and trustops
-itself served that way over a SQLite file of its own."""
+"""A real uvicorn server in a thread, on an ephemeral 127.0.0.1 port, for browser and client tests; trustops
+itself served that way over a SQLite file of its own; and a plain HTTP server that records what reaches it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,46 @@ def live_server(app: FastAPI) -> Iterator[int]:
         thread.join(timeout=10)
         sock.close()
     assert not thread.is_alive(), "the uvicorn server did not stop"
+
+
+@contextmanager
+def recording_server() -> Iterator[tuple[int, list[str]]]:
+    """An HTTP server on 127.0.0.1 that answers 204 to anything; yields its port and the paths asked for."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="recording-http", daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def resolving(monkeypatch: pytest.MonkeyPatch, name: str, *addresses: str) -> None:
+    """Make ``name`` resolve to ``addresses``, as a DNS server we do not control could."""
+    real = socket.getaddrinfo
+
+    def fake(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        family = {True: socket.AF_INET6, False: socket.AF_INET}
+        return [(family[":" in a], socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.factories import auth, make_component, make_incident, make_token
+from tests.servers import recording_server, resolving
 from trustops import clock, http
 from trustops.accounts.models import Scope
 from trustops.catalog.schema import CatalogFile
@@ -210,6 +211,23 @@ def test_a_webhook_error_is_retried_only_when_it_may_pass(
         [delivery] = send_due(session, settings, T0)
     assert delivery.status is final
     assert delivery.last_error == f"webhook hooks.partner.example answered HTTP {status}"
+
+
+def test_a_subscriber_webhook_whose_name_resolves_into_our_network_is_never_called(
+    session: Session, settings: Settings, page_components: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The form refuses "localhost" and private numbers; a name is only known to be private once resolved,
+    # and may resolve elsewhere by the time we deliver (DNS rebinding).
+    resolving(monkeypatch, "hooks.partner.example", "127.0.0.1")
+    with recording_server() as (port, seen):
+        subscribe(session, kind="webhook", target=f"http://hooks.partner.example:{port}/status", now=T0)
+        post(session, public_incident(session, {"checkout": ComponentStatus.MAJOR_OUTAGE}, T0), "Investigating.", T0)
+        [delivery] = send_due(session, settings, T0)
+    assert seen == []
+    assert delivery.status is DeliveryStatus.FAILED  # at once: retrying cannot make the address public
+    assert (
+        delivery.last_error is not None and "resolves to a local or private address (127.0.0.1)" in delivery.last_error
+    )
 
 
 def test_subscribers_get_only_updates_about_the_components_they_follow(session: Session, page_components: None) -> None:

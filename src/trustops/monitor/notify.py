@@ -212,15 +212,16 @@ def _send_to_target(session: Session, delivery: Delivery, settings: Settings, pa
         message = subscriptions.message_for(session, delivery, subscriptions.Page.of(settings, page))
     elif delivery.route.startswith(notices.ROUTE) and not notices.is_contact(session, delivery.target):
         raise ChannelError("the address is no longer a contact of an active account", permanent=True)
-    send_to_target(delivery.target, message, settings)
+    public = delivery.route.startswith(subscriptions.ROUTE_PREFIX)  # a stranger typed this URL on the status page
+    send_to_target(delivery.target, message, settings, public_only=public)
 
 
-def send_to_target(target: str, message: Message, settings: Settings) -> None:
+def send_to_target(target: str, message: Message, settings: Settings, *, public_only: bool = False) -> None:
     """An http(s) URL gets a JSON POST; anything else is an e-mail address."""
     from trustops.comms.channels import email, webhook
 
     if target.startswith(("http://", "https://")):
-        webhook.send(target, message, settings)
+        webhook.send(target, message, settings, public_only=public_only)
     else:
         email.send(target, message, settings)
 

@@ -2,7 +2,8 @@
 
 The message body is sent as it is (the caller makes it JSON). Any 2xx answer is success; a timeout,
 a connection error, 408, 429 or a 5xx is worth retrying; any other answer (a redirect, which is not
-followed, or a 4xx) will not change by itself and fails the delivery at once.
+followed, or a 4xx) will not change by itself and fails the delivery at once, as does a subscriber's URL
+whose host resolves into a local or private network.
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from trustops.config import Settings
 RETRY_STATUSES = {408, 429}
 
 
-def send(url: str, message: Message, settings: Settings) -> None:
+def send(url: str, message: Message, settings: Settings, *, public_only: bool = False) -> None:
+    """POST the message; ``public_only`` for URLs strangers gave us (see :func:`trustops.http.client`)."""
     # Errors name the host only: a webhook URL's path or query often carries its secret.
     host = urlsplit(url).hostname or "?"
     headers = {"Content-Type": "application/json", **message.headers}
     try:
-        with http.client() as client:
+        with http.client(public_only=public_only) as client:
             response = client.post(url, content=message.body.encode(), headers=headers)
+    except http.NotPublic as exc:
+        raise ChannelError(f"webhook {host}: {exc}", permanent=True) from exc
     except httpx.HTTPError as exc:
         raise ChannelError(f"webhook {host}: {type(exc).__name__}: {exc}") from exc
     if response.is_success:
