@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trustops import clock
+from trustops.accounts import throttle
 from trustops.audit.store import purge_runs
 from trustops.breach import reminders as breach_reminders
 from trustops.catalog.schema import CatalogFile
@@ -164,7 +165,8 @@ class Worker:
 
     def purge(self, now: datetime) -> None:
         """Drop what retention says must go: old exposures, mentions and customers (personal data), probe runs, pings,
-        status-page subscriptions never confirmed, old marketing-guard decisions and old audit runs."""
+        status-page subscriptions never confirmed, old marketing-guard decisions and old audit runs, and failed-login
+        counts a day old."""
         policy = self.catalog().policy
         with self.database.session() as session:
             session.execute(delete(Exposure).where(Exposure.at < now - timedelta(days=policy.exposure_retention_days)))
@@ -185,6 +187,7 @@ class Worker:
             subscriptions.purge_unconfirmed(session, policy=policy, now=now)
             purge_decisions(session, policy=policy, now=now)
             purge_runs(session, policy=policy, now=now)
+            throttle.purge(session, now=now)
 
     def lease(self, name: str, now: datetime, ttl: timedelta) -> bool:
         """Take or renew the named lease; True when this worker holds it now."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from trustops import clock
+from trustops.accounts import throttle
 from trustops.accounts.models import Role, User
 from trustops.accounts.users import check_password
 from trustops.catalog.service import list_components
@@ -49,13 +51,25 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    now: ClockDep,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    user = check_password(session, username, password)
+    key = throttle.key_for(settings.secret(), username)
+    wait = throttle.wait_left(session, key, now=now)
+    if wait is not None:  # refused before the password is even hashed
+        seconds = math.ceil(wait.total_seconds())
+        page = render(request, "login.html", status_code=429, next=_safe_next(next), failed=False, wait=seconds)
+        page.headers["Retry-After"] = str(seconds)
+        return page
+    user = check_password(session, username, password, now=now)
     if user is None:
+        throttle.record_failure(session, key, now=now)
+        session.commit()
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
+    throttle.record_success(session, key)
     session.commit()
     request.session.clear()  # a fresh session on login defeats session fixation
     request.session["user_id"] = user.id
