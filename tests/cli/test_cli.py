@@ -9,8 +9,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.factories import make_component, make_incident
+from trustops import clock
+from trustops.accounts import throttle
 from trustops.accounts.models import ApiToken, User
 from trustops.accounts.tokens import authenticate
+from trustops.accounts.users import check_password, create_user
 from trustops.cli import app
 from trustops.cli.state import CliState
 from trustops.enums import IncidentState
@@ -69,6 +72,47 @@ def test_user_create_refuses_a_short_password(cli_state: CliState, session: Sess
     result = run(cli_state, "user", "create", "carol", input="short\nshort\n")
     assert result.exit_code == 1
     assert "Error: password: must have at least 10 characters" in result.stderr
+
+
+def test_user_password_sets_a_new_one_ends_the_sessions_and_forgets_failed_logins(
+    cli_state: CliState, session: Session
+) -> None:
+    user = create_user(session, username="carol", password="the old password", role="it")
+    session.commit()
+    key = throttle.key_for(cli_state.settings.secret(), "carol")
+    for _ in range(9):
+        throttle.record_failure(session, key, now=clock.now())
+    session.commit()
+    before = user.session_version
+    result = run(cli_state, "user", "password", "carol", input="the new password\nthe new password\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("Password of carol changed; their sessions have ended.\n")
+    session.expire_all()
+    assert check_password(session, "carol", "the new password") is not None
+    assert check_password(session, "carol", "the old password") is None
+    assert user.session_version == before + 1
+    assert throttle.wait_left(session, key, now=clock.now()) is None
+
+
+def test_user_role_changes_the_role_and_names_a_bad_one(cli_state: CliState, session: Session) -> None:
+    create_user(session, username="carol", password="a fine password", role="viewer")
+    session.commit()
+    assert run(cli_state, "user", "role", "carol", "legal").stdout == "User carol is now legal.\n"
+    session.expire_all()
+    assert session.query(User).one().role.value == "legal"
+    wrong = run(cli_state, "user", "role", "carol", "boss")
+    assert wrong.exit_code == 1 and "Error: role: 'boss' is not one of it, marketing" in wrong.stderr
+    missing = run(cli_state, "user", "role", "dave", "it")
+    assert missing.exit_code == 1 and "Error: username: no user 'dave'" in missing.stderr
+
+
+def test_user_unblock_forgets_the_failed_logins_of_a_name(cli_state: CliState, session: Session) -> None:
+    key = throttle.key_for(cli_state.settings.secret(), "mallory")
+    for _ in range(7):
+        throttle.record_failure(session, key, now=clock.now())
+    session.commit()
+    assert run(cli_state, "user", "unblock", "mallory").stdout == "Failed logins for 'mallory' forgotten.\n"
+    assert throttle.wait_left(session, key, now=clock.now()) is None
 
 
 def test_incident_lifecycle_from_the_command_line(cli_state: CliState, session: Session) -> None:

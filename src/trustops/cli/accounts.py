@@ -95,3 +95,53 @@ def user_delete(ctx: typer.Context, username: str = typer.Argument(..., help="Th
     with state.database.session() as session:
         delete_user(session, username)
     typer.echo(f"User {username} deleted.")
+
+
+@users.command("password")
+def user_password(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="The user whose password to change."),
+    password: str = typer.Option(
+        ...,
+        prompt="New password",
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="TRUSTOPS_NEW_PASSWORD",
+        help="Asked for when not given; or set TRUSTOPS_NEW_PASSWORD.",
+    ),
+) -> None:
+    """Set a new password: every session of the user ends, and failed logins for the name are forgotten."""
+    from trustops.accounts import throttle
+    from trustops.accounts.users import set_password
+
+    state: CliState = ctx.obj
+    with state.database.session() as session:
+        set_password(session, username, password)
+        throttle.record_success(session, throttle.key_for(state.settings.secret(), username))
+    typer.echo(f"Password of {username} changed; their sessions have ended.")
+
+
+@users.command("role")
+def user_role(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="The user whose role to change."),
+    role: str = typer.Argument(..., help="it, marketing, comms, legal, executive, viewer or admin."),
+) -> None:
+    """Change a user's role; it applies from their next page."""
+    from trustops.accounts.users import set_role
+
+    state: CliState = ctx.obj
+    with state.database.session() as session:
+        user = set_role(session, username, role)
+        typer.echo(f"User {user.username} is now {user.role.value}.")
+
+
+@users.command("unblock")
+def user_unblock(ctx: typer.Context, username: str = typer.Argument(..., help="The name as typed at login.")) -> None:
+    """Forget the failed logins of a name, so it may log in again at once."""
+    from trustops.accounts import throttle
+
+    state: CliState = ctx.obj
+    with state.database.session() as session:
+        throttle.record_success(session, throttle.key_for(state.settings.secret(), username))
+    typer.echo(f"Failed logins for {username!r} forgotten.")
