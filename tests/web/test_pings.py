@@ -71,6 +71,14 @@ def test_the_body_is_cut_at_the_limit(client: TestClient, heartbeat: Heartbeat, 
     assert len(pings(session)[0].body or "") == 10_000
 
 
+def test_personal_values_in_a_job_output_are_replaced_before_the_ping_is_stored(
+    client: TestClient, heartbeat: Heartbeat, session: Session
+) -> None:
+    output = b"order 7 failed: card 4111 1111 1111 1111 declined, mailed jane.doe@example.com from 203.0.113.7\n"
+    client.post(f"/ping/{heartbeat.uuid}/fail", content=output)
+    assert pings(session)[0].body == "order 7 failed: card [card] declined, mailed [email] from [ip]\n"
+
+
 @pytest.mark.parametrize(
     ("path", "status", "text"),
     [

@@ -16,6 +16,7 @@ from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trustops import clock
+from trustops.listen.redact import redact
 from trustops.monitor.heartbeats import PingRequest
 from trustops.monitor.pingwriter import PingWriter
 
@@ -108,7 +109,7 @@ class PingLane:
             method=scope["method"],
             exit_status=exit_status,
             rid=rid,
-            body=body[: self.body_limit].decode("utf-8", errors="replace") or None,
+            body=_stored(body[: self.body_limit]),
             user_agent=_header(scope, b"user-agent")[:200] or None,
         )
         try:
@@ -116,6 +117,12 @@ class PingLane:
         except Exception:  # noqa: BLE001 - the store failed; the client's retry will find it back
             return 503, "temporarily unavailable, retry"
         return (200, "OK") if found else (404, "not found")
+
+
+def _stored(body: bytes) -> str | None:
+    """A job's output as kept: personal values (an e-mail address in an error, a card number in a failed
+    order) become placeholders, as in mentions; an empty body is none."""
+    return redact(body.decode("utf-8", errors="replace")).text or None
 
 
 async def _read_body(receive: Receive) -> bytes:
