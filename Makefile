@@ -43,12 +43,12 @@ lint: install
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
-	$(BIN)/cog --check -I src docs/cli.md docs/configuration.md
+	$(BIN)/cog --check -I src docs/cli.md docs/configuration.md docs/auth.md
 
 fix: install
 	$(BIN)/ruff check --fix src tests $(wildcard bench)
 	$(BIN)/ruff format src tests $(wildcard bench)
-	$(BIN)/cog -r -I src docs/cli.md docs/configuration.md
+	$(BIN)/cog -r -I src docs/cli.md docs/configuration.md docs/auth.md
 
 docs: fix
 

@@ -51,7 +51,9 @@ def test_a_revoked_token_no_longer_authenticates(session: Session) -> None:
 
 
 def test_unknown_or_missing_scopes_are_refused_by_name(session: Session) -> None:
-    with pytest.raises(InvalidInput, match="scope: 'write' is not one of read, ingest, comms, marketing, legal, admin"):
+    with pytest.raises(
+        InvalidInput, match="scope: 'write' is not one of read, ingest, errors, comms, marketing, legal, admin"
+    ):
         create_token(session, name="x", scopes=["write"])
     with pytest.raises(InvalidInput, match="give at least one scope"):
         create_token(session, name="x", scopes=[])

@@ -48,7 +48,8 @@ def test_token_create_names_a_bad_scope(cli_state: CliState, session: Session) -
     result = run(cli_state, "token", "create", "--scope", "superuser")
     assert result.exit_code == 1
     assert (
-        result.stderr.strip() == "Error: scope: 'superuser' is not one of read, ingest, comms, marketing, legal, admin"
+        result.stderr.strip()
+        == "Error: scope: 'superuser' is not one of read, ingest, errors, comms, marketing, legal, admin"
     )
     assert session.query(ApiToken).count() == 0
 

@@ -49,7 +49,8 @@ class Server:
     url: str
     port: int
     database: Database
-    token: str  # an ingest token, used as the Bearer and as the Sentry DSN key
+    token: str  # an ingest token, used as the Bearer
+    dsn_key: str  # an errors token, the Sentry DSN's public key
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with database.session() as session:
         make_component(session, "checkout")
         token = create_token(session, name="e2e", scopes=[Scope.INGEST]).token
+        dsn_key = create_token(session, name="e2e-dsn", scopes=[Scope.ERRORS]).token
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         secret_key=SECRET,
@@ -70,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     app = create_app(settings, database=database, catalog=CatalogFile())
     try:
         with live_server(app) as port:
-            yield Server(f"http://127.0.0.1:{port}", port, database, token)
+            yield Server(f"http://127.0.0.1:{port}", port, database, token, dsn_key)
     finally:
         database.dispose()
 
@@ -92,9 +94,9 @@ def wait_for(database: Database, probe: Callable[[Session], T | None], what: str
 
 
 def test_the_real_sentry_sdk_puts_a_users_error_in_the_exposure_ledger(server: Server) -> None:
-    # The ingest token is the DSN's public key: its '_' and '-' are valid in URL userinfo.
+    # An errors token is the DSN's public key: its '_' and '-' are valid in URL userinfo.
     client = sentry_sdk.Client(
-        dsn=f"http://{server.token}@127.0.0.1:{server.port}/1",
+        dsn=f"http://{server.dsn_key}@127.0.0.1:{server.port}/1",
         release="shop@1.0",
         default_integrations=False,
         auto_enabling_integrations=False,

@@ -343,7 +343,7 @@ def sentry_headers(key: str | None, encoding: str | None = None) -> dict[str, st
 @pytest.fixture
 def sentry_key(session: Session) -> str:
     make_component(session, "checkout")
-    token = make_token(session, Scope.INGEST, name="shop-frontend")
+    token = make_token(session, Scope.ERRORS, name="shop-frontend")
     session.commit()
     return token
 
@@ -399,7 +399,7 @@ def test_an_envelope_without_a_user_or_a_known_component_is_accepted_and_not_sto
 
 
 @pytest.mark.parametrize("key", [None, "tro_000000000000_not-a-real-secret", "testkey", "read-only"])
-def test_an_envelope_without_a_live_ingest_key_is_forbidden(
+def test_an_envelope_without_a_live_errors_or_ingest_key_is_forbidden(
     client: TestClient, sentry_key: str, session: Session, key: str | None
 ) -> None:
     if key == "read-only":
@@ -411,6 +411,26 @@ def test_an_envelope_without_a_live_ingest_key_is_forbidden(
     by_dsn = client.post("/api/1/envelope/", content=envelope(dsn=dsn), headers=sentry_headers(None))
     assert by_dsn.status_code == 403
     assert count(session, Exposure) == 0
+
+
+def test_a_dsn_key_found_in_a_shipped_app_can_report_errors_and_nothing_else(
+    client: TestClient, sentry_key: str, session: Session
+) -> None:
+    assert client.post("/api/1/envelope/", content=envelope(), headers=sentry_headers(sentry_key)).status_code == 200
+    report = {"user_id": "u-7", "component": "checkout", "occurred_at": "2026-06-01T08:00:00Z"}
+    assert client.post("/api/v1/ingest/errors", json=report, headers=auth(sentry_key)).status_code == 202
+    opened = client.post("/api/v1/incidents", json={"title": "Fake outage"}, headers=auth(sentry_key))
+    assert_error(opened, 403, "forbidden", None)
+    alert = client.post("/api/v1/ingest/alertmanager", json={"alerts": []}, headers=auth(sentry_key))
+    assert alert.status_code == 403
+    assert count(session, Exposure) == 2
+
+
+def test_an_ingest_token_still_works_as_a_dsn_key(client: TestClient, session: Session) -> None:
+    make_component(session, "checkout")
+    key = make_token(session, Scope.INGEST, name="backend")
+    session.commit()
+    assert client.post("/api/1/envelope/", content=envelope(), headers=sentry_headers(key)).status_code == 200
 
 
 def test_a_strangers_key_is_refused_before_the_body_is_read(client: TestClient, sentry_key: str) -> None:

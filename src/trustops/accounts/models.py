@@ -16,6 +16,9 @@ class Scope(StrEnum):
 
     READ = "read"
     INGEST = "ingest"
+    # Only reports errors users saw. A Sentry DSN key ships inside browser and mobile apps, where anyone can
+    # read it: such a key must not also be able to open incidents (and so message customers), as ingest can.
+    ERRORS = "errors"
     COMMS = "comms"
     MARKETING = "marketing"
     LEGAL = "legal"

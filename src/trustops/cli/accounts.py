@@ -11,7 +11,9 @@ users = typer.Typer(help="Dashboard users.", no_args_is_help=True)
 @tokens.command("create")
 def token_create(
     ctx: typer.Context,
-    scope: list[str] = typer.Option(..., "--scope", help="read, ingest, comms, marketing, legal or admin; repeatable."),
+    scope: list[str] = typer.Option(
+        ..., "--scope", help="read, ingest, errors, comms, marketing, legal or admin; repeatable."
+    ),
     name: str = typer.Option("cli", "--name", help="Who or what uses the token."),
 ) -> None:
     """Create a token and print it once; only its hash is stored."""

@@ -35,6 +35,9 @@ from trustops.web.deps import AuthError, ClockDep, SessionDep, SettingsDep, requ
 
 router = APIRouter(tags=["ingest"])
 Ingester = Annotated[ApiToken, Depends(require(Scope.INGEST))]
+ErrorReporter = Annotated[ApiToken, Depends(require(Scope.ERRORS, Scope.INGEST))]
+# What a Sentry DSN key may hold; `errors` is the one to give an app that ships its DSN to the public.
+SENTRY_KEY_SCOPES = (Scope.ERRORS, Scope.INGEST)
 MAX_JSON_BYTES = 10 * 1024 * 1024
 
 
@@ -131,7 +134,7 @@ def ingest_pagerduty(
     openapi_extra=json_doc("One error report `{user_id, component, occurred_at, kind?, message?}` or a list."),
 )
 def ingest_errors(
-    request: Request, raw: JsonBody, _token: Ingester, session: SessionDep, settings: SettingsDep, now: ClockDep
+    request: Request, raw: JsonBody, _token: ErrorReporter, session: SessionDep, settings: SettingsDep, now: ClockDep
 ) -> ErrorsAccepted:
     """Which user saw an error in which component; all or nothing: one bad report refuses the batch."""
     events = errors_api.parse_error_batch(_json(request, raw))
@@ -170,10 +173,10 @@ def ingest_sentry_envelope(
     settings: SettingsDep,
     now: ClockDep,
 ) -> EnvelopeAccepted:
-    """Sentry SDKs with the DSN `http://<ingest token>@<host>/<project>`: the token is the DSN's public key.
+    """Sentry SDKs with the DSN `http://<errors token>@<host>/<project>`: the token is the DSN's public key.
 
     Errors with a `user.id` go to the exposure ledger; every other item (sessions, transactions…) is
-    skipped. Answers 403 without a live token holding the `ingest` (or `admin`) scope.
+    skipped. Answers 403 without a live token holding the `errors` (or `ingest`, or `admin`) scope.
     """
     envelope = sentry.read_envelope(raw, request.headers.get("content-encoding"))
     _check_sentry_key(session, key or envelope.dsn_key)
@@ -223,12 +226,12 @@ def ingest_sentry_webhook(
 def _check_sentry_key(session: Session, key: str | None) -> None:
     # 403 for every failure, as Sentry answers a missing or unknown key (formats.md §5).
     if not key:
-        raise AuthError(403, "missing Sentry key: use a DSN like http://<ingest token>@host/1")
+        raise AuthError(403, "missing Sentry key: use a DSN like http://<errors token>@host/1")
     token = authenticate(session, key)
     if token is None:
         raise AuthError(403, "unknown or revoked Sentry key")
-    if not grants(token.scopes, (Scope.INGEST,)):
-        raise AuthError(403, f"token {token.name!r} lacks scope: needs ingest")
+    if not grants(token.scopes, SENTRY_KEY_SCOPES):
+        raise AuthError(403, f"token {token.name!r} lacks scope: needs errors or ingest")
 
 
 def _json(request: Request, raw: bytes) -> Any:
