@@ -15,7 +15,7 @@ from tests.factories import make_component, make_incident
 from trustops.catalog.schema import NotificationRoute
 from trustops.comms.channels import ChannelError, Message
 from trustops.config import Settings
-from trustops.enums import ComponentStatus, DeliveryStatus, Impact
+from trustops.enums import ComponentStatus, DeliveryStatus, Impact, IncidentState
 from trustops.monitor.health_models import Delivery, Route
 from trustops.monitor.incidents import Change, update_incident
 from trustops.monitor.notify import attempt, claim_due, send_through_channel, sync_routes
@@ -66,6 +66,27 @@ def test_an_incident_event_queues_a_delivery_per_matching_route(session: Session
     assert deliveries(session)[0].subject == f"[trustops] Incident #{incident.id} opened: Checkout errors (major)"
     update_incident(session, incident.id, Change(components={"cart": ComponentStatus.DEGRADED_PERFORMANCE}), actor="t")
     assert len(deliveries(session)) == 1  # a component change alone notifies nobody (Statuspage rule)
+
+
+def test_a_reopened_incident_is_announced_at_its_new_impact_with_its_new_component_statuses(
+    session: Session,
+) -> None:
+    routes(
+        session,
+        NotificationRoute(name="oncall", email="oncall@shop.example"),
+        NotificationRoute(name="execs", email="ceo@shop.example", min_impact=Impact.CRITICAL),
+    )
+    make_component(session, "cart", criticality="standard")
+    incident = make_incident(session, {"cart": ComponentStatus.DEGRADED_PERFORMANCE}, now=T0)  # impact minor
+    update_incident(session, incident.id, Change(state=IncidentState.RESOLVED, message="Fixed."), actor="t", now=T0)
+    reopen = Change(
+        state=IncidentState.INVESTIGATING, components={"cart": ComponentStatus.MAJOR_OUTAGE}, message="Back, worse."
+    )
+    update_incident(session, incident.id, reopen, actor="t", now=T0 + timedelta(hours=1))
+    announced = [d for d in deliveries(session) if d.created_at == T0 + timedelta(hours=1)]
+    assert sorted(d.route for d in announced) == ["execs", "oncall"]
+    assert all(d.subject.endswith("investigating: Checkout errors (critical)") for d in announced)
+    assert "Components: cart major outage" in announced[0].body
 
 
 def test_a_delivery_reaches_a_real_smtp_server(session: Session, smtp: tuple[Inbox, int], tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ def update_incident(
 
     Steps: 1. refuse empty changes, and anything but a message once the post-mortem is out; 2. state
     (reopening a resolved incident clears its resolution); 3. component statuses; 4. impact, explicit or
-    derived; 5. a plain update row when only a message was given.
+    derived; 5. the state row, or a plain update row when only a message was given.
     """
     now = now or clock.now()
     if change.is_empty():
@@ -114,11 +114,15 @@ def update_incident(
     incident = get_incident(session, incident_id)
     if incident.state is IncidentState.POSTMORTEM:
         _refuse_postmortem_changes(incident_id, change)
-    recorded = _change_state(session, incident, change, actor, now)
+    state_change = _change_state(session, incident, change, actor, now)
     if change.components is not None:
         _change_components(session, incident, change.components, actor, now)
     _change_impact(session, incident, change, actor, now)
-    if change.message and not recorded:
+    # The state row comes last, so its notifications carry the impact and statuses it leads to: a reopened
+    # incident is announced at its new impact, to the routes that impact reaches.
+    if state_change is not None:
+        record_event(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, state_change)
+    elif change.message:
         record_event(session, incident, EventKind.UPDATE, actor, now, change.message, _audience_data(change.audience))
     incident.updated_at = now
     return incident
@@ -192,9 +196,12 @@ def _components(session: Session, wanted: Mapping[str, ComponentStatus]) -> dict
     return found
 
 
-def _change_state(session: Session, incident: Incident, change: Change, actor: str, now: datetime) -> bool:
+def _change_state(
+    session: Session, incident: Incident, change: Change, actor: str, now: datetime
+) -> dict[str, str] | None:
+    """Move the incident to the new state; returns the data of the state row to record, or None."""
     if change.state is None or change.state is incident.state:
-        return False
+        return None
     if change.state is IncidentState.POSTMORTEM and incident.is_open:
         raise Conflict(f"incident {incident.id} must be resolved before its post-mortem", field="state")
     before = incident.state
@@ -210,9 +217,7 @@ def _change_state(session: Session, incident: Incident, change: Change, actor: s
         )
     elif change.state.is_open and not before.is_open:
         incident.resolved_at = None
-    data = {"from": before.value, "to": change.state.value, **_audience_data(change.audience)}
-    record_event(session, incident, EventKind.STATE_CHANGED, actor, now, change.message, data)
-    return True
+    return {"from": before.value, "to": change.state.value, **_audience_data(change.audience)}
 
 
 def _change_components(
