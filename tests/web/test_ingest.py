@@ -210,6 +210,7 @@ def test_a_pagerduty_trigger_is_answered_like_pagerduty_and_opens_an_incident(
     assert resolve.status_code == 202
     session.expire_all()
     assert get_incident(session, incident.id).state is IncidentState.RESOLVED
+    assert session.scalars(select(Alert.summary)).one() == "Checkout 5xx rate 7%"  # not the dedup key
 
 
 def test_a_pagerduty_trigger_without_a_dedup_key_gets_one_back(

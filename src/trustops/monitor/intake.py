@@ -82,7 +82,7 @@ def _upsert(session: Session, signal: AlertSignal, component_id: str | None, now
             key=signal.key[:255],
             component_id=component_id,
             firing=signal.firing,
-            summary=signal.summary[:500],
+            summary=(signal.summary or signal.key)[:500],
             severity=signal.severity,
             labels=dict(signal.labels),
             started_at=signal.started_at or now,
@@ -101,7 +101,7 @@ def _upsert(session: Session, signal: AlertSignal, component_id: str | None, now
     if alert.firing == signal.firing:
         return alert, False
     alert.firing = signal.firing
-    alert.summary = signal.summary[:500]
+    alert.summary = signal.summary[:500] or alert.summary  # a resolve without one keeps what the alert said
     alert.component_id = alert.component_id or component_id
     if signal.firing:
         alert.started_at, alert.resolved_at, alert.incident_id = signal.started_at or now, None, None

@@ -76,7 +76,7 @@ def test_a_resolve_stops_the_signal_and_needs_no_payload() -> None:
     signal, key = parse_pagerduty_event(
         {"routing_key": ROUTING_KEY, "event_action": "resolve", "dedup_key": "checkout-5xx"}
     )
-    assert signal == AlertSignal("pagerduty", "checkout-5xx", firing=False, summary="checkout-5xx")
+    assert signal == AlertSignal("pagerduty", "checkout-5xx", firing=False, summary="")  # the alert keeps its summary
     assert key == "checkout-5xx"
 
 

@@ -86,7 +86,7 @@ def _resolve(payload: Mapping[str, Any], dedup_key: str) -> AlertSignal:
         source="pagerduty",
         key=dedup_key,
         firing=False,
-        summary=summary or dedup_key,
+        summary=summary or "",  # a resolve rarely repeats it; the alert keeps the trigger's
         labels=_labels(payload),
         component_id=optional_text(payload, "component", "payload"),
     )
