@@ -2,21 +2,18 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message as Mail
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.factories import auth, make_component, make_incident, make_token
+from tests.comms.conftest import Inbox
+from tests.factories import auth, make_incident, make_token
 from tests.servers import recording_server, resolving
 from trustops import clock, http
 from trustops.accounts.models import Scope
@@ -37,34 +34,6 @@ from trustops.monitor.worker import Worker
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SECRET = b"test-secret-key-that-is-long-enough-1234"
 HOOK = "https://hooks.partner.example/status?key=s3cret"
-
-
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[Mail] = []
-
-    def handle_message(self, message: Mail) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-@pytest.fixture
-def page_components(session: Session) -> None:
-    make_component(session, "checkout", name="Checkout")
-    make_component(session, "search", name="Search", criticality="standard")
-    make_component(session, "ledger", name="Ledger DB", visibility="internal")
 
 
 def smtp_settings(settings: Settings, port: int) -> Settings:
