@@ -3,7 +3,8 @@
 States move forward only, ``scheduled → in_progress → verifying → completed`` (Statuspage; rules.md §1);
 steps may be skipped. Each change is a :class:`MaintenanceUpdate` row. With ``auto_in_progress`` the
 worker starts a maintenance at ``scheduled_for``; with ``auto_completed`` it completes a started one at
-``scheduled_until``, as Statuspage's automation does.
+``scheduled_until``, as Statuspage's automation does. Every update is sent to the status page's subscribers
+(:mod:`trustops.comms.maintenance_notices`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from trustops.catalog.models import Component
+from trustops.comms import maintenance_notices
 from trustops.comms.models import Maintenance, MaintenanceUpdate
 from trustops.enums import MaintenanceState
 from trustops.errors import Conflict, InvalidInput, NotFound
@@ -71,7 +73,7 @@ def schedule(
     maintenance.updates = [_update_row(MaintenanceState.SCHEDULED, message, actor, now)]
     session.add(maintenance)
     _advance_one(maintenance, now)  # a window that has already begun starts at once
-    session.flush()
+    maintenance_notices.new_updates(session, maintenance, 0, now)
     return maintenance
 
 
@@ -89,6 +91,7 @@ def update(
     if state is None and message is None:
         raise InvalidInput("nothing to update: give a state or a message", field="state")
     maintenance = get_maintenance(session, maintenance_id)
+    before = len(maintenance.updates)
     if state is not None and ORDER.index(state) < ORDER.index(maintenance.state):
         raise Conflict(
             f"state: maintenance {maintenance_id} is {maintenance.state.value}; it cannot go back to {state.value}",
@@ -103,7 +106,7 @@ def update(
         maintenance.updated_at = now
     else:
         _move(maintenance, state, message, actor, now)
-    session.flush()
+    maintenance_notices.new_updates(session, maintenance, before, now)
     return maintenance
 
 
@@ -115,7 +118,12 @@ def advance(session: Session, *, now: datetime) -> list[Maintenance]:
         .options(selectinload(Maintenance.updates))
         .order_by(Maintenance.id)
     )
-    moved = [m for m in session.scalars(query) if _advance_one(m, now)]
+    moved = []
+    for maintenance in session.scalars(query):
+        before = len(maintenance.updates)
+        if _advance_one(maintenance, now):
+            maintenance_notices.new_updates(session, maintenance, before, now)
+            moved.append(maintenance)
     session.flush()
     return moved
 

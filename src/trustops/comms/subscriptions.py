@@ -1,4 +1,4 @@
-"""Status-page subscriptions: readers who want incident news by e-mail or webhook, per component.
+"""Status-page subscriptions: readers who want incident and maintenance news by e-mail or webhook, per component.
 
 E-mail is double opt-in: :func:`subscribe` queues a message with a confirmation link and nothing else
 is sent until :func:`confirm` follows it; unconfirmed addresses are deleted after
@@ -269,7 +269,8 @@ def _queue_confirmation(session: Session, row: Subscriber, now: datetime) -> Non
     route = f"{ROUTE_PREFIX}{row.id}"
     recent = session.scalar(
         select(Delivery.id)
-        .where(Delivery.route == route, Delivery.event_id.is_(None), Delivery.created_at > now - RESEND_AFTER)
+        .where(Delivery.route == route, Delivery.event_id.is_(None), Delivery.maintenance_update_id.is_(None))
+        .where(Delivery.created_at > now - RESEND_AFTER)
         .limit(1)
     )
     if recent is not None:
@@ -308,14 +309,16 @@ def recipients(session: Session, incident: Incident, event: IncidentEvent) -> li
     """Confirmed subscribers the update concerns: those following any of its public components (or all)."""
     if not reaches_subscribers(session, incident, event):
         return []
-    shown = set(_public_names(session, incident))
-    confirmed = session.scalars(select(Subscriber).where(Subscriber.confirmed_at.is_not(None)).order_by(Subscriber.id))
-    return [s for s in confirmed if not s.components or shown & set(s.components)]
+    return following(session, set(_public_names(session, incident)))
 
 
 def message_for(session: Session, delivery: Delivery, page: Page) -> Message:
     """The message for a subscriber delivery, signed now; ChannelError(permanent) when it must not go."""
     subscriber = _subscriber_of(session, delivery)
+    if delivery.maintenance_update_id is not None:
+        from trustops.comms import maintenance_notices  # it builds on this module
+
+        return maintenance_notices.message_for(session, delivery, subscriber, page)
     if delivery.event_id is None:
         return _confirmation(subscriber, page)
     event = session.get(IncidentEvent, delivery.event_id)
@@ -325,11 +328,21 @@ def message_for(session: Session, delivery: Delivery, page: Page) -> Message:
     session.refresh(incident, ["events"])  # a long-lived session may hold an older timeline
     if not reaches_subscribers(session, incident, event):  # its channel or audience changed since
         raise ChannelError(f"incident {incident.id} is no longer public; not sent", permanent=True)
-    unsubscribe = page.link(f"subscriptions/unsubscribe/{token_for(subscriber, 'unsubscribe', page.secret)}")
+    unsubscribe = unsubscribe_link(subscriber, page)
     if subscriber.kind == "webhook":
         payload = webhook_payload(session, incident, event, page, unsubscribe)
         return Message(delivery.subject, json.dumps(payload))
     return _update_email(session, incident, event, page, unsubscribe)
+
+
+def unsubscribe_link(subscriber: Subscriber, page: Page) -> str:
+    return page.link(f"subscriptions/unsubscribe/{token_for(subscriber, 'unsubscribe', page.secret)}")
+
+
+def following(session: Session, shown: set[str]) -> list[Subscriber]:
+    """Confirmed subscribers who follow any of the public component ids in ``shown``, or every component."""
+    confirmed = session.scalars(select(Subscriber).where(Subscriber.confirmed_at.is_not(None)).order_by(Subscriber.id))
+    return [s for s in confirmed if not s.components or shown & set(s.components)]
 
 
 def _subscriber_of(session: Session, delivery: Delivery) -> Subscriber:
@@ -344,7 +357,7 @@ def _confirmation(subscriber: Subscriber, page: Page) -> Message:
     link = page.link(f"subscriptions/confirm/{token_for(subscriber, 'confirm', page.secret)}")
     body = "\n".join(
         [
-            f"Someone, hopefully you, asked for {page.name} incident updates to be sent to this address.",
+            f"Someone, hopefully you, asked for {page.name} incident and maintenance updates to be sent to this address.",
             "",
             f"To confirm, open this link: {link}",
             "",
@@ -369,6 +382,13 @@ def _update_email(session: Session, incident: Incident, event: IncidentEvent, pa
         "",
         f"Affected: {', '.join(names.values())}",
         f"Follow this incident: {page.link('incidents/' + public_id(page.secret, 'incident', incident.id))}",
+    ]
+    return subscriber_email(f"[{page.name}] {incident.title}: {state}", lines, page, unsubscribe)
+
+
+def subscriber_email(subject: str, lines: Sequence[str], page: Page, unsubscribe: str) -> Message:
+    """An e-mail to a subscriber: ``lines``, then why they get it and how to stop."""
+    footer = [
         "",
         "--",
         f"You get this e-mail because you subscribed to updates from {page.name} ({page.url}).",
@@ -376,7 +396,7 @@ def _update_email(session: Session, incident: Incident, event: IncidentEvent, pa
     ]
     # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the URL.
     headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return Message(f"[{page.name}] {incident.title}: {state}"[:300], "\n".join(lines), headers)
+    return Message(subject[:300], "\n".join([*lines, *footer]), headers)
 
 
 def subscriber_subject(incident: Incident, event: IncidentEvent) -> str:
@@ -425,7 +445,7 @@ def _incident_object(
         "monitoring_at": _monitoring_at(incident, event),
         "resolved_at": iso(incident.resolved_at) if closed and incident.resolved_at else None,
         "incident_updates": [_update_object(e, page, incident_id) for e in reversed(updates)],
-        "components": _component_objects(session, incident, page, page_id),
+        "components": component_objects(session, _shown_statuses(session, incident), page, page_id),
     }
 
 
@@ -446,26 +466,35 @@ def _update_object(event: IncidentEvent, page: Page, incident_id: str) -> dict[s
     }
 
 
-def _component_objects(session: Session, incident: Incident, page: Page, page_id: str) -> list[dict[str, Any]]:
-    known = _components(session, incident)
+def _shown_statuses(session: Session, incident: Incident) -> dict[str, ComponentStatus]:
     statuses = {link.component_id: link.status for link in incident.components}
+    closed = not incident.is_open
+    return {cid: ComponentStatus.OPERATIONAL if closed else statuses[cid] for cid in _public_names(session, incident)}
+
+
+def component_objects(
+    session: Session, statuses: dict[str, ComponentStatus], page: Page, page_id: str
+) -> list[dict[str, Any]]:
+    """Statuspage component objects for the public components among ``statuses``, in page order."""
+    known = {c.id: c for c in session.scalars(select(Component).where(Component.id.in_(list(statuses))))}
+    public = sorted((c for c in known.values() if c.visibility is Visibility.PUBLIC), key=lambda c: (c.position, c.id))
     return [
         {
-            "id": public_id(page.secret, "component", cid),
+            "id": public_id(page.secret, "component", c.id),
             "page_id": page_id,
-            "group_id": public_id(page.secret, "group", known[cid].group) if known[cid].group else None,
-            "name": name,
-            "description": known[cid].description or None,
-            "status": (statuses[cid] if incident.is_open else ComponentStatus.OPERATIONAL).value,
-            "position": known[cid].position,
+            "group_id": public_id(page.secret, "group", c.group) if c.group else None,
+            "name": c.name,
+            "description": c.description or None,
+            "status": statuses[c.id].value,
+            "position": c.position,
             "showcase": True,
-            "only_show_if_degraded": known[cid].only_show_if_degraded,
+            "only_show_if_degraded": c.only_show_if_degraded,
             "group": False,
             "start_date": None,
-            "created_at": iso(known[cid].created_at),
-            "updated_at": iso(known[cid].updated_at),
+            "created_at": iso(c.created_at),
+            "updated_at": iso(c.updated_at),
         }
-        for cid, name in _public_names(session, incident).items()
+        for c in public
     ]
 
 

@@ -137,12 +137,14 @@ class Delivery(Base):
     """One notification to one route about one timeline event: an outbox row, retried until sent."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("event_id", "route"),)
+    __table_args__ = (UniqueConstraint("event_id", "route"), UniqueConstraint("maintenance_update_id", "route"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Null for messages about no incident (a subscriber's confirmation e-mail).
+    # Null for messages about no incident (a subscriber's confirmation e-mail, a maintenance notice).
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("incident_events.id", ondelete="CASCADE"))
+    # Set instead of event_id for a status-page subscriber's notice of scheduled maintenance.
+    maintenance_update_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_updates.id", ondelete="CASCADE"))
     route: Mapped[str] = mapped_column(String(64))  # a Route name, or "subscriber:<id>" / "account:<name>:<n>"
     audience: Mapped[str] = mapped_column(String(32), default="responders")
     target: Mapped[str | None] = mapped_column(String(1000))  # the address, for deliveries not through a Route
