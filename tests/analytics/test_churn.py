@@ -143,6 +143,24 @@ def test_sessions_are_derived_from_thirty_minute_gaps_when_the_events_have_none(
     assert orders.column("amount").to_pylist() == [12.5]
 
 
+def test_ids_with_surrounding_spaces_are_one_user_and_blank_ids_none() -> None:
+    table = pa.table(
+        {
+            "user_id": ["u1", " u1 ", "   ", "u2"],
+            "timestamp": ["2025-01-01 10:00:00", "2025-01-01 10:05:00", "2025-01-01 10:06:00", "2025-01-01 10:00:00"],
+            "event": ["home", "home", "home", "home"],
+        }
+    )
+    loaded = load_events(
+        connect("duckdb"), ibis.memtable(table), engine="duckdb", secret=None, columns=EventColumns(session=None)
+    )
+    assert (loaded.events, loaded.users) == (3, 2)
+    assert sorted(loaded.table.select("user", "session").distinct().to_pyarrow().column("session").to_pylist()) == [
+        "u1#1",
+        "u2#1",
+    ]
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".parquet", ".ndjson"])
 def test_files_are_read_by_their_extension(tmp_path: Path, planted: Synthetic, suffix: str) -> None:
     path = tmp_path / f"events{suffix}"

@@ -271,7 +271,8 @@ def _canonical(raw: ir.Table, columns: EventColumns, kinds: EventKinds) -> ir.Ta
     session = raw[columns.session].cast("string") if columns.session is not None else ibis.literal("")
     order = name.isin(sorted(kinds.orders))
     table = raw.select(
-        user=raw[columns.user].cast("string"),
+        # Trimmed as privacy.pseudonymise trims, so " u1" and "u1" are one user here as in the ledger.
+        user=raw[columns.user].cast("string").strip(),
         sec=time.epoch_seconds().cast("int64"),
         event=event,
         session=session,
@@ -280,7 +281,7 @@ def _canonical(raw: ir.Table, columns: EventColumns, kinds: EventKinds) -> ir.Ta
         order=order,
         page=ibis.literal(True) if kinds.pages is None else name.isin(sorted(kinds.pages)),
     )
-    return table.filter(table.user.notnull() & table.sec.notnull())
+    return table.filter(table.user.notnull() & (table.user != "") & table.sec.notnull())
 
 
 def pseudonyms(secret: bytes, ids: Iterable[str]) -> list[str]:
