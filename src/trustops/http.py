@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TypeAlias
 
+import certifi
 import httpcore
 import httpx
 
@@ -46,11 +49,22 @@ def client(
         transport = _public_transport()
     return httpx.Client(
         transport=transport,
+        verify=ssl_context(),
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         follow_redirects=follow_redirects,
         headers={"User-Agent": USER_AGENT},
         trust_env=not public_only,
     )
+
+
+@cache
+def ssl_context() -> ssl.SSLContext:
+    """The one trust store of every outbound TLS connection (probes, webhooks, e-mail): certifi's CA bundle,
+    which a slim container may lack a system copy of, plus the system's, where a private CA is usually
+    installed (``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` move it). Read once per process."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_default_certs()
+    return context
 
 
 def public_address(host: str, port: int) -> str:
@@ -94,7 +108,7 @@ class _PublicBackend(httpcore.SyncBackend):
 def _public_transport() -> httpx.HTTPTransport:
     transport = httpx.HTTPTransport()
     # The transport maps httpcore's errors to httpx's; only its pool needs our network backend.
-    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_PublicBackend())
+    transport._pool = httpcore.ConnectionPool(ssl_context=ssl_context(), network_backend=_PublicBackend())
     return transport
 
 

@@ -8,12 +8,14 @@ import time
 from typing import Any
 
 from trustops import clock
+from trustops import http as outbound
 from trustops.monitor.probes.outcome import ProbeOutcome, connection_error, describe
 
 
 def ssl_context() -> ssl.SSLContext:
-    """The trust store certificates are verified against: the system's. Tests swap in their own CA."""
-    return ssl.create_default_context()
+    """The trust store certificates are verified against, the same as HTTPS probes use (certifi's and the
+    system's). Tests swap in their own CA."""
+    return outbound.ssl_context()
 
 
 def run(spec: dict[str, Any]) -> ProbeOutcome:
