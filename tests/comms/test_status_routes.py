@@ -25,7 +25,7 @@ from trustops.enums import Audience, Channel, ComponentStatus, IncidentState, Ma
 from trustops.monitor.incidents import Change, open_incident, resolve_incident, update_incident
 from trustops.monitor.models import Incident
 from trustops.web.routes import status as status_routes
-from trustops.web.statuscache import CSP, StatusCache
+from trustops.web.statuscache import CSP, StatusCache, accepts_gzip
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED = b"&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -82,7 +82,7 @@ def test_each_path_answers_with_its_content_type(client: TestClient, shop: None)
 
 def test_every_answer_has_a_strong_etag_of_its_bytes_and_public_cache_headers(client: TestClient, shop: None) -> None:
     for path in ["/status", "/status/history.atom", *API]:
-        response = client.get(path)
+        response = client.get(path, headers={"accept-encoding": "identity"})
         assert response.headers["etag"] == f'"{hashlib.sha256(response.content).hexdigest()}"', path
         assert response.headers["cache-control"] == CACHE_CONTROL
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -102,6 +102,32 @@ def test_html_carries_a_strict_csp_and_json_may_be_read_from_other_sites(
     summary = client.get("/api/v2/summary.json")
     assert "content-security-policy" not in summary.headers
     assert summary.headers["access-control-allow-origin"] == "*"
+
+
+def test_clients_that_accept_gzip_get_the_same_bytes_gzipped_once_with_their_own_etag(
+    client: TestClient, session: Session, shop: None
+) -> None:
+    publish(session)
+    plain = client.get("/status", headers={"accept-encoding": "identity"})
+    packed = client.get("/status", headers={"accept-encoding": "br;q=1.0, gzip;q=0.8"})
+    assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # httpx decodes it
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    assert plain.headers["vary"] == packed.headers["vary"] == "accept-encoding"
+    again = client.get("/status", headers={"accept-encoding": "gzip", "if-none-match": packed.headers["etag"]})
+    assert again.status_code == 304
+    refused = client.get("/status", headers={"accept-encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    ("header", "gzip"),
+    [("gzip", True), ("GZIP, deflate", True), ("*", True), ("gzip;q=0", False), ("gzip; q=0.000", False),
+     ("*;q=0", False), ("deflate, br", False), ("", False), ("x-gzip", True), ("gzip;q=0.001", True)],
+)  # fmt: skip
+def test_accept_encoding_is_read_as_rfc_9110_says(header: str, gzip: bool) -> None:
+    assert accepts_gzip(header) is gzip
 
 
 @pytest.mark.parametrize("path", ["/status", "/api/v2/summary.json", "/status/history.rss"])
@@ -124,7 +150,7 @@ def test_head_answers_the_headers_of_get_without_the_body(client: TestClient, sh
 
     assert head.status_code == 200
     assert head.content == b""
-    assert head.headers["content-length"] == str(len(full.content))
+    assert head.headers["content-length"] == full.headers["content-length"]  # gzipped, as httpx asks
     assert head.headers["etag"] == full.headers["etag"]
 
 

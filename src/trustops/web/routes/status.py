@@ -46,10 +46,11 @@ async def serve(request: Request, path: str, *, html: bool) -> Response:
 
 
 def _response(rendered: Rendered, request: Request) -> Response:
-    if rendered.status == 200 and rendered.matches(request.headers.get("if-none-match", "")):
-        return Response(status_code=304, headers=_headers(rendered.not_modified))
-    headers = [(k, v) for k, v in rendered.headers if k != b"content-length"]
-    return Response(rendered.body, status_code=rendered.status, headers=_headers(headers))
+    variant = rendered.variant(request.headers.get("accept-encoding", ""))
+    if rendered.status == 200 and variant.matches(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=_headers(variant.not_modified))
+    headers = [(k, v) for k, v in variant.headers if k != b"content-length"]
+    return Response(variant.body, status_code=rendered.status, headers=_headers(headers))
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
