@@ -1,11 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from trustops.cli.state import CliState
 
 tokens = typer.Typer(help="API tokens for machines and scripts.", no_args_is_help=True)
 users = typer.Typer(help="Dashboard users.", no_args_is_help=True)
+
+
+def _new_password(*, prompt: bool | str) -> Any:
+    """A password option asked for twice, hidden, unless ``TRUSTOPS_NEW_PASSWORD`` gives it."""
+    return typer.Option(
+        ...,
+        prompt=prompt,
+        hide_input=True,
+        confirmation_prompt=True,
+        envvar="TRUSTOPS_NEW_PASSWORD",
+        help="Asked for when not given; or set TRUSTOPS_NEW_PASSWORD.",
+    )
 
 
 @tokens.command("create")
@@ -56,14 +70,7 @@ def user_create(
     ctx: typer.Context,
     username: str = typer.Argument(...),
     role: str = typer.Option("viewer", "--role", help="it, marketing, comms, legal, executive, viewer or admin."),
-    password: str = typer.Option(
-        ...,
-        prompt=True,
-        hide_input=True,
-        confirmation_prompt=True,
-        envvar="TRUSTOPS_NEW_PASSWORD",
-        help="Asked for when not given; or set TRUSTOPS_NEW_PASSWORD.",
-    ),
+    password: str = _new_password(prompt=True),
 ) -> None:
     """Create a dashboard user (password hashed with Argon2id)."""
     from trustops.accounts.users import create_user
@@ -103,14 +110,7 @@ def user_delete(ctx: typer.Context, username: str = typer.Argument(..., help="Th
 def user_password(
     ctx: typer.Context,
     username: str = typer.Argument(..., help="The user whose password to change."),
-    password: str = typer.Option(
-        ...,
-        prompt="New password",
-        hide_input=True,
-        confirmation_prompt=True,
-        envvar="TRUSTOPS_NEW_PASSWORD",
-        help="Asked for when not given; or set TRUSTOPS_NEW_PASSWORD.",
-    ),
+    password: str = _new_password(prompt="New password"),
 ) -> None:
     """Set a new password: every session of the user ends, and failed logins for the name are forgotten."""
     from trustops.accounts import throttle
