@@ -136,28 +136,16 @@ def webhook_payload(
             "scheduled_until": iso(maintenance.scheduled_until),
             "scheduled_auto_in_progress": maintenance.auto_in_progress,
             "scheduled_auto_completed": maintenance.auto_completed,
-            "incident_updates": [_update_object(u, page, mid) for u in reversed(told)],
+            "incident_updates": [
+                subscriptions.update_object(
+                    public_id(page.secret, "maintenance-update", u.id), mid, u.state.value, u.body, u.at
+                )
+                for u in reversed(told)
+            ],
             "components": subscriptions.component_objects(
                 session, dict.fromkeys(shown_components(session, maintenance), status), page, page_id
             ),
         },
-    }
-
-
-def _update_object(update: MaintenanceUpdate, page: subscriptions.Page, maintenance_id: str) -> dict[str, Any]:
-    at = iso(update.at)
-    return {
-        "id": public_id(page.secret, "maintenance-update", update.id),
-        "incident_id": maintenance_id,
-        "status": update.state.value,
-        "body": update.body,
-        "created_at": at,
-        "updated_at": at,
-        "display_at": at,
-        "affected_components": None,
-        "deliver_notifications": True,
-        "custom_tweet": None,
-        "tweet_id": None,
     }
 
 

@@ -450,17 +450,26 @@ def _incident_object(
 
 
 def _update_object(event: IncidentEvent, page: Page, incident_id: str) -> dict[str, Any]:
-    at = iso(event.at)
+    deliver = (event.data or {}).get("deliver_notifications") is not False
+    update_id = public_id(page.secret, "update", event.id)
+    return update_object(update_id, incident_id, event.state.value, event.message, event.at, deliver=deliver)
+
+
+def update_object(
+    update_id: str, incident_id: str, status: str, body: str | None, at: datetime, *, deliver: bool = True
+) -> dict[str, Any]:
+    """Statuspage's ``incident_updates`` item."""
+    moment = iso(at)
     return {
-        "id": public_id(page.secret, "update", event.id),
+        "id": update_id,
         "incident_id": incident_id,
-        "status": event.state.value,
-        "body": event.message,
-        "created_at": at,
-        "updated_at": at,
-        "display_at": at,
+        "status": status,
+        "body": body,
+        "created_at": moment,
+        "updated_at": moment,
+        "display_at": moment,
         "affected_components": None,
-        "deliver_notifications": (event.data or {}).get("deliver_notifications") is not False,
+        "deliver_notifications": deliver,
         "custom_tweet": None,
         "tweet_id": None,
     }
