@@ -1,19 +1,23 @@
-"""A real uvicorn server in a thread, on an ephemeral 127.0.0.1 port, for browser and client tests; trustops
-itself served that way over a SQLite file of its own; and a plain HTTP server that records what reaches it."""
+"""Real servers on ephemeral 127.0.0.1 ports: uvicorn in a thread, for browser and client tests; trustops itself
+served that way over a SQLite file of its own; a plain HTTP server that records what reaches it; and an SMTP
+server (aiosmtpd) that keeps what it accepts."""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from email.message import Message as Mail
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
@@ -47,6 +51,45 @@ def live_server(app: FastAPI) -> Iterator[int]:
         thread.join(timeout=10)
         sock.close()
     assert not thread.is_alive(), "the uvicorn server did not stop"
+
+
+def free_port() -> int:
+    """A port nothing listens on: bound once to learn a free number, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox(MessageHandler):
+    """What an SMTP server accepted; it refuses the addresses in ``refused``, as a real one refuses unknown
+    mailboxes."""
+
+    def __init__(self, refused: Collection[str] = ()) -> None:
+        super().__init__()
+        self.refused = set(refused)
+        self.messages: list[Mail] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refused:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def handle_message(self, message: Mail) -> None:
+        self.messages.append(message)
+
+
+@contextmanager
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd, no TLS) until the block ends; yields its inbox and port."""
+    inbox = inbox or Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @contextmanager

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email.message import Message as Mail
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy.orm import Session
 
 from tests.factories import make_component
-
-
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[Mail] = []
-
-    def handle_message(self, message: Mail) -> None:
-        self.messages.append(message)
+from tests.servers import Inbox, smtp_server
 
 
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    with smtp_server() as found:
+        yield found
 
 
 @pytest.fixture

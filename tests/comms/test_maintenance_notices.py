@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.comms.conftest import Inbox
 from tests.comms.test_subscriptions import T0, send_due, smtp_settings, text_of
+from tests.servers import Inbox
 from trustops import http
 from trustops.comms import maintenance
 from trustops.comms.models import Maintenance

@@ -1,18 +1,14 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message as Mail
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_component, make_incident
+from tests.servers import Inbox, smtp_server
 from trustops.catalog.schema import AccountSpec, NotificationRoute
 from trustops.comms.models import AccountTask, Subscriber
 from trustops.comms.notices import (
@@ -41,34 +37,10 @@ ACME = AccountSpec(name="Acme Corp", contacts=["ops@acme.example", "cto@acme.exa
 GLOBEX = AccountSpec(name="Globex", contacts=["it@globex.example"])
 
 
-class Inbox(MessageHandler):
-    """An SMTP server that refuses the addresses in ``refused``, as a real one refuses unknown mailboxes."""
-
-    def __init__(self, refused: set[str]) -> None:
-        super().__init__()
-        self.refused = refused
-        self.messages: list[Mail] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refused:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    def handle_message(self, message: Mail) -> None:
-        self.messages.append(message)
-
-
 @pytest.fixture
 def smtp(settings: Settings) -> Iterator[tuple[Inbox, Settings]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox(refused={"cto@acme.example"})
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False})
-    controller.stop()
+    with smtp_server(Inbox(refused={"cto@acme.example"})) as (inbox, port):
+        yield inbox, settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False})
 
 
 def customer(session: Session, key: str, tier: CustomerTier, value: float, account: str | None = None) -> str:

@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.comms.conftest import Inbox
 from tests.factories import auth, make_incident, make_token
-from tests.servers import recording_server, resolving
+from tests.servers import Inbox, recording_server, resolving
 from trustops import clock, http
 from trustops.accounts.models import Scope
 from trustops.catalog.schema import CatalogFile

@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message as MessageHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.factories import make_component, make_incident
+from tests.servers import Inbox, smtp_server
 from trustops.catalog.schema import NotificationRoute
 from trustops.comms.channels import ChannelError, Message
 from trustops.config import Settings
@@ -23,25 +21,10 @@ from trustops.monitor.notify import attempt, claim_due, send_through_channel, sy
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
-class Inbox(MessageHandler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[object] = []
-
-    def handle_message(self, message: object) -> None:
-        self.messages.append(message)
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    with smtp_server() as found:
+        yield found
 
 
 def routes(session: Session, *routes: NotificationRoute) -> None:

@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.servers import free_port
+
 SHOP_NAME = "shop.test."
 SHOP_ADDRESS = "192.0.2.10"
 
@@ -125,9 +127,7 @@ def shop() -> Iterator[Shop]:
 @pytest.fixture
 def closed_port() -> int:
     """A port nothing listens on: bound once to learn a free number, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ probes, TLS probes and e-mail alike, and certifi's public roots stay trusted bes
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -14,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
+from tests.servers import free_port
 from trustops import http
 from trustops.comms.channels import email
 from trustops.monitor.probes import run_probe
@@ -51,9 +51,7 @@ def test_public_roots_from_certifi_stay_trusted_beside_the_system_store() -> Non
 @pytest.fixture
 def smtps(ca: Ca, tmp_path: Path) -> Iterator[int]:
     """An SMTP server speaking TLS from the first byte (as on port 465), with a certificate from ``ca``."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     tls = server_context(ca, tmp_path, expires_in=timedelta(days=30))
     controller = Controller(Sink(), hostname="127.0.0.1", port=port, ssl_context=tls)
     controller.start()
