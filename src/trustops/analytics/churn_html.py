@@ -112,9 +112,9 @@ class DistrustView:
     lingering: tuple[bool, ...] = field(default_factory=tuple)
 
 
-def render_html(report: ChurnReport, *, distrust: dict[str, Any] | None = None) -> str:
+def render_html(report: ChurnReport, *, distrust: dict[str, Any] | None = None, nonce: str | None = None) -> str:
     """The whole report as one HTML page that needs no network to display. ``distrust`` defaults to the
-    lingering distrust the report carries."""
+    lingering distrust the report carries. ``nonce`` marks its scripts for a served page's CSP."""
     distrust = distrust if distrust is not None else report.distrust
     measured = [h for h in report.horizons if h.skipped is None and h.metrics]
     longest = max(measured, key=lambda h: h.days) if measured else None
@@ -133,6 +133,7 @@ def render_html(report: ChurnReport, *, distrust: dict[str, Any] | None = None) 
             horizons=[_horizon_view(h) for h in report.horizons],
             charts=[_retention_chart(report.curve), _forest_chart(longest), _debt_chart(report.debt)],
             distrust=_distrust_view(distrust) if distrust is not None else None,
+            nonce=nonce,
         )
     )
 
@@ -148,12 +149,23 @@ def write_html(report: ChurnReport, path: Path, *, distrust: dict[str, Any] | No
 def _environment() -> Environment:
     """A plain Jinja environment over the package's templates, autoescaping HTML (no web adapter needed)."""
     folder = Path(str(resources.files("trustops").joinpath("web", "templates")))
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(folder),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+    )
+    environment.filters["nonced"] = _nonced
+    return environment
+
+
+def _nonced(html: Markup, nonce: str | None) -> Markup:
+    """Plotly's chart markup with ``nonce`` on its script tags (plotly writes them; nothing else is touched)."""
+    if not nonce:
+        return html
+    return Markup(
+        str(html).replace("<script ", f'<script nonce="{nonce}" ').replace("<script>", f'<script nonce="{nonce}">')
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
@@ -48,6 +48,7 @@ from trustops.web.routes import (
     writing,
 )
 from trustops.web.routes.guard import GuardLane
+from trustops.web.security import SecurityHeaders, nonce_of
 from trustops.web.statuscache import StatusCache, StatusLane
 from trustops.web.templating import STATIC_DIR
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.state.ping_writer = writer
     app.state.status_cache = StatusCache(database, settings, lambda: app.state.catalog)
 
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=_derive(settings.secret(), "session"),
@@ -135,14 +137,17 @@ class _Wrap:
         await self.app(scope, receive, send)
 
 
-def _swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(
+def _swagger_ui(request: Request) -> HTMLResponse:
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="trustops API",
         swagger_js_url="/static/swagger/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    # Its one inline script starts Swagger UI: let it run under the page's CSP.
+    body = bytes(page.body).replace(b"<script>", f'<script nonce="{nonce_of(request)}">'.encode())
+    return HTMLResponse(body)
 
 
 def _derive(secret: bytes, purpose: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from trustops.web.deps import csrf_token
+from trustops.web.security import nonce_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -58,6 +59,12 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return templates.TemplateResponse(
         request,
         name,
-        {"nav": nav_for(context["user"]), "csrf": csrf_token(request), "path": request.url.path, **context},
+        {
+            "nav": nav_for(context["user"]),
+            "csrf": csrf_token(request),
+            "csp_nonce": nonce_of(request),
+            "path": request.url.path,
+            **context,
+        },
         status_code=status_code,
     )

@@ -20,6 +20,7 @@ from trustops.analytics.models import ChurnRun
 from trustops.analytics.trust import trust_index
 from trustops.reports.wording import money
 from trustops.web.deps import ClockDep, CurrentUser, PolicyDep, SessionDep, require, token_actor
+from trustops.web.security import nonce_of
 from trustops.web.templating import render
 
 router = APIRouter(tags=["analytics"])
@@ -141,11 +142,11 @@ def analytics_page(
 
 
 @router.get("/analytics/churn-runs/{run_id}/report.html", include_in_schema=False)
-def churn_report_page(_user: CurrentUser, session: SessionDep, run_id: int) -> HTMLResponse:
+def churn_report_page(request: Request, _user: CurrentUser, session: SessionDep, run_id: int) -> HTMLResponse:
     """The standalone HTML report of one run, to save or send on."""
     from trustops.analytics.churn_html import render_html
 
-    return HTMLResponse(render_html(store.load(store.get_run(session, run_id))))
+    return HTMLResponse(render_html(store.load(store.get_run(session, run_id)), nonce=nonce_of(request)))
 
 
 def interval(estimate: Estimate, digits: int = 2) -> str:
