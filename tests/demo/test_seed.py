@@ -134,6 +134,9 @@ def test_the_demo_status_page_tells_the_public_incident_and_the_report_but_not_t
     assert "Cart errors" in names and "Order confirmations delayed for some business accounts" not in names
     assert all(c["name"] != "Payment gateway" for c in summary["components"])  # internal
     assert "Northwind Goods Status" in page and "Cart errors" in page
+    [upcoming] = summary["scheduled_maintenances"]
+    assert (upcoming["name"], upcoming["status"]) == ("Search index rebuild", "scheduled")
+    assert [c["name"] for c in upcoming["components"]] == ["Search"] and "Search index rebuild" in page
 
 
 def test_the_demo_trims_its_winter_sale_promotion_of_the_customers_the_outages_hurt(demo: Database) -> None:

@@ -23,7 +23,7 @@ from trustops.breach import cases, drills
 from trustops.catalog.load import load_catalog
 from trustops.catalog.schema import CatalogFile, HttpCheck
 from trustops.catalog.service import sync_catalog
-from trustops.comms import channel
+from trustops.comms import channel, maintenance
 from trustops.comms.models import AccountTask
 from trustops.comms.notices import sync_accounts
 from trustops.config import Policy
@@ -170,6 +170,7 @@ def seed(
     _decide_channels(session, catalog.policy, now)
     _trim_campaign(session, secret, catalog.policy, now)
     _breach_drill(session, catalog, now)
+    _upcoming_maintenance(session, now)
     create_user(session, username=DEMO_USER, password=DEMO_PASSWORD, role=Role.ADMIN)
     token = create_token(session, name="demo", scopes=[Scope.ADMIN], now=now).token
     return DemoLogin(DEMO_USER, DEMO_PASSWORD, token)
@@ -257,6 +258,21 @@ def _breach_drill(session: Session, catalog: CatalogFile, now: datetime) -> None
         reference="DRILL-0001",
         phased=True,
         actor="demo",
+        now=now,
+    )
+
+
+def _upcoming_maintenance(session: Session, now: datetime) -> None:
+    """A search-index rebuild announced for the night after next, shown on the status page as upcoming."""
+    night = (now + timedelta(days=2)).replace(hour=2, minute=0, second=0, microsecond=0)
+    maintenance.schedule(
+        session,
+        title="Search index rebuild",
+        components=["search"],
+        scheduled_for=night,
+        scheduled_until=night + timedelta(hours=1),
+        message="Search results may be incomplete for up to an hour while we rebuild the index.",
+        actor="user:admin",
         now=now,
     )
 
