@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000", description="Public address of this installation, used in printed URLs."
     )
     session_max_age_hours: int = Field(12, ge=1, description="How long a dashboard login lasts.")
+    subscribe_per_hour: int = Field(
+        10,
+        ge=0,
+        description="Status-page subscriptions one client address may ask for per hour, per server process "
+        "(each new e-mail address gets a confirmation e-mail); 0 turns the limit off.",
+    )
     ping_body_limit: int = Field(
         10_000, ge=0, le=100_000, description="Bytes of a heartbeat ping's body that are kept (Healthchecks: 10 kB)."
     )

@@ -103,3 +103,18 @@ def _wait_for(url: str, server: subprocess.Popen[bytes], log: Path, seconds: flo
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"server did not answer at {url}:\n{log.read_text()}")
             time.sleep(0.1)
+
+
+def test_serve_reads_the_client_address_from_trusted_proxies_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[dict[str, object]] = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: runs.append(k))
+    catalog = tmp_path / "trustops.yaml"
+    catalog.write_text("components:\n  - id: login\n    name: Login\n")
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path}/t.db", secret_key="s" * 40, worker=False)  # type: ignore[call-arg]
+    for extra, trusted in (([], "127.0.0.1"), (["--forwarded-allow-ips", "10.0.0.2,10.0.0.3"], "10.0.0.2,10.0.0.3")):
+        result = CliRunner().invoke(app, ["serve", "--config", str(catalog), *extra], obj=CliState(settings))
+        assert result.exit_code == 0, result.output
+        assert runs[-1]["proxy_headers"] is True and runs[-1]["forwarded_allow_ips"] == trusted
+        assert runs[-1]["access_log"] is False  # no log of client addresses

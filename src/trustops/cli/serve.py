@@ -26,6 +26,11 @@ def serve(
     port: int = typer.Option(8000, help="Port to bind."),
     config: Path | None = typer.Option(None, "--config", help="Catalog file (default: TRUSTOPS_CONFIG_PATH)."),
     workers: int = typer.Option(1, min=1, help="Web processes; background work stays in this one."),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1",
+        "--forwarded-allow-ips",
+        help="Reverse proxies whose X-Forwarded-For names the client (comma-separated addresses, or '*').",
+    ),
 ) -> None:
     """Run the control center. Refuses to start on an invalid catalog."""
     state: CliState = ctx.obj
@@ -34,7 +39,7 @@ def serve(
         settings = settings.model_copy(update={"config_path": config})
     catalog = load_config(settings, required=config is not None)
     prepare(state.database, catalog)
-    _run(settings, state.database, catalog, host, port, workers)
+    _run(settings, state.database, catalog, host, port, workers, proxies=forwarded_allow_ips)
 
 
 def worker(
@@ -152,6 +157,7 @@ def _run(
     port: int,
     workers: int = 1,
     customize: Callable[[FastAPI], object] | None = None,
+    proxies: str = "127.0.0.1",
 ) -> None:
     import threading
 
@@ -165,8 +171,16 @@ def _run(
     if settings.worker:
         worker = Worker(database, settings, lambda: catalog)
         threading.Thread(target=worker.run, args=(stop,), name="trustops-worker", daemon=True).start()
-    # No access log: it would record every client address (our own data minimisation).
-    options = {"host": host, "port": port, "log_level": "info", "proxy_headers": False, "access_log": False}
+    # No access log: it would record every client address (our own data minimisation). The client's address
+    # (the sign-up limit counts per address) comes from X-Forwarded-For only when a trusted proxy sent it.
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": True,
+        "forwarded_allow_ips": proxies,
+        "access_log": False,
+    }
     try:
         if workers == 1:
             app = create_app(settings, database=database, catalog=catalog)

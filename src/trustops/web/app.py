@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,6 +28,7 @@ from trustops.web import errors
 from trustops.web.deps import ScopeGuard
 from trustops.web.metrics import AppMetrics
 from trustops.web.pinglane import OPENAPI_PATHS, PingLane
+from trustops.web.ratelimit import SlidingWindow
 from trustops.web.routes import (
     analytics,
     audit,
@@ -80,6 +82,7 @@ def create_app(settings: Settings, *, database: Database | None = None, catalog:
     app.state.metrics = AppMetrics(database)
     app.state.ping_writer = writer
     app.state.status_cache = StatusCache(database, settings, lambda: app.state.catalog)
+    app.state.signups = SlidingWindow(settings.subscribe_per_hour, timedelta(hours=1))
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(

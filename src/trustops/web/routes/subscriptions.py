@@ -7,6 +7,7 @@ its path is the authentication.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from trustops.enums import DeliveryStatus
 from trustops.errors import InvalidInput, NotFound, TrustopsError
 from trustops.monitor.incidents import get_incident
 from trustops.web.deps import ClockDep, PolicyDep, SessionDep, SettingsDep, require, token_actor
+from trustops.web.ratelimit import SlidingWindow
 from trustops.web.templating import templates
 
 router = APIRouter()
@@ -155,6 +157,9 @@ def subscribe(
     now: ClockDep,
 ) -> Response:
     page = _page(request, settings)
+    wait = _signups(request).hit(request.client.host if request.client else "?", now)
+    if wait is not None:
+        return _too_many(request, page, wait, as_json=form.as_json)
     try:
         kind, target = form.kind_and_target()
         row = subscriptions.subscribe(
@@ -170,12 +175,29 @@ def subscribe(
         said = [f"We sent a link to {row.target}. Open it to confirm; until then nothing else is sent."]
         heading = "Check your inbox"
     else:
-        said = [f"{row.target} will receive a JSON post for each incident update."]
+        said = [f"{row.target} will receive a JSON post for each incident and maintenance update."]
         heading = "Webhook subscribed"
     if form.as_json:
         body = {"kind": row.kind, "components": row.components, "status": "pending" if pending else "active"}
         return JSONResponse(body, status_code=202, headers=PRIVATE)
     return _render(request, page, heading, said, tone="ok")
+
+
+def _too_many(request: Request, page: Page, wait: int, *, as_json: bool) -> Response:
+    minutes = math.ceil(wait / 60)
+    reason = f"too many subscriptions from your address; try again in {minutes} minute{'s' if minutes > 1 else ''}"
+    if as_json:
+        refusal = {"error": {"code": "rate_limited", "message": reason, "field": None}}
+        return JSONResponse(refusal, status_code=429, headers={**PRIVATE, "Retry-After": str(wait)})
+    answer = _render(request, page, "Please try again later", [reason.capitalize() + "."], tone="error", status=429)
+    answer.headers["Retry-After"] = str(wait)
+    return answer
+
+
+def _signups(request: Request) -> SlidingWindow:
+    """The app's limiter of sign-ups per client address (``create_app`` makes it)."""
+    limiter: SlidingWindow = request.app.state.signups
+    return limiter
 
 
 @router.get("/status/subscriptions/confirm/{token}", include_in_schema=False)
@@ -187,7 +209,7 @@ def confirm(token: str, request: Request, session: SessionDep, settings: Setting
         return _render(request, page, "Link not valid", [BAD_LINK], tone="error", status=404)
     session.commit()
     leave = page.link(f"subscriptions/unsubscribe/{subscriptions.token_for(row, 'unsubscribe', page.secret)}")
-    said = [f"{row.target} will now receive {page.name} incident updates."]
+    said = [f"{row.target} will now receive {page.name} incident and maintenance updates."]
     return _render(request, page, "Subscription confirmed", said, tone="ok", link=(leave, "Unsubscribe"))
 
 
