@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -205,6 +205,24 @@ def test_the_site_is_rendered_again_only_when_its_fingerprint_moves(
     publish(session)
 
     assert cache.refresh() is not first
+
+
+def test_while_an_incident_is_open_the_site_is_rendered_again_every_minute_for_todays_uptime(
+    client: TestClient, session: Session, shop: None, cache: StatusCache
+) -> None:
+    cache.interval = 0.0
+    start = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    at = {"now": start}
+    cache.now = lambda: at["now"]
+    quiet = cache.refresh()
+    at["now"] = start + timedelta(minutes=5)
+    assert cache.refresh() is quiet  # nothing open: only a data change or a new day renders again
+    publish(session, components={"checkout": ComponentStatus.MAJOR_OUTAGE})
+    during = cache.refresh()
+    at["now"] = start + timedelta(minutes=5, seconds=59)
+    assert cache.refresh() is during
+    at["now"] = start + timedelta(minutes=6)
+    assert cache.refresh() is not during
 
 
 def test_the_page_shows_groups_uptime_bars_and_the_subscribe_form_but_nothing_internal(

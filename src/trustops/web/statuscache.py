@@ -6,7 +6,7 @@ send. :class:`StatusLane`, an ASGI layer in front of the app, answers GET and HE
 from memory, with no routing, session or per-request database work; a request that misses (an unknown id,
 a POST) goes on to the app. Freshness costs one cheap query, run in a thread at most once per interval
 (one second): when its fingerprint of the tables behind the page changes, or the UTC day turns (the uptime
-bars), the whole site is rendered again. :meth:`StatusCache.invalidate` makes the next request re-render
+bars), or a minute passes while an incident is open (today's bar), the whole site is rendered again. :meth:`StatusCache.invalidate` makes the next request re-render
 at once, for the app's own writes. ``trustops status export`` writes the very same bytes as files.
 """
 
@@ -40,10 +40,12 @@ from trustops.comms.models import Maintenance, MaintenanceUpdate
 from trustops.comms.statuspage import Snapshot, documents, load_snapshot, render_json
 from trustops.config import Settings
 from trustops.db import Database
+from trustops.enums import IncidentState
 from trustops.monitor.models import Incident, IncidentEvent
 from trustops.monitor.uptime import percent
 
 log = logging.getLogger("trustops.web.status")
+OPEN_STATES = [state for state in IncidentState if state.is_open]
 
 TEMPLATES = Path(__file__).parent / "templates" / "status"
 STATIC = Path(__file__).parent / "static"
@@ -221,7 +223,9 @@ def _write(directory: Path, relative: PurePosixPath, body: bytes) -> PurePosixPa
 
 
 def fingerprint(session: Session, now: datetime) -> tuple[Any, ...]:
-    """One query that changes whenever anything the page shows may have changed (plus the UTC day)."""
+    """One query that changes whenever anything the page shows may have changed, plus the UTC day; while an
+    incident is open, the UTC minute, since today's uptime bar shrinks as the outage goes on."""
+    open_incidents = select(func.count(Incident.id)).where(Incident.state.in_(OPEN_STATES)).scalar_subquery()
     scalars: list[ColumnElement[Any]] = [
         func.max(Incident.id),
         func.max(Incident.updated_at),
@@ -234,8 +238,9 @@ def fingerprint(session: Session, now: datetime) -> tuple[Any, ...]:
         func.count(Maintenance.id),
         func.max(MaintenanceUpdate.id),
     ]
-    row = session.execute(select(*(select(s).scalar_subquery() for s in scalars))).one()
-    return (*row, as_utc(now).date())
+    row = session.execute(select(open_incidents, *(select(s).scalar_subquery() for s in scalars))).one()
+    moment = as_utc(now)
+    return (*row, moment.replace(second=0, microsecond=0) if row[0] else moment.date())
 
 
 class StatusCache:
