@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from tests.factories import make_component, make_incident
 from trustops.catalog.models import Component
 from trustops.comms.channel import apply
-from trustops.comms.retrospective import draft_retrospective, worst_statuses
+from trustops.comms.retrospective import draft_retrospective, feature_name, worst_statuses
 from trustops.config import Policy
 from trustops.enums import Channel, ComponentStatus
 from trustops.monitor.incidents import Change, get_incident, resolve_incident, update_incident
@@ -54,6 +54,15 @@ def test_slow_features_are_told_as_slow_and_names_like_api_keep_their_capitals(s
     incident = brief(session, {"api": DOWN, "cart": DOWN, "search": SLOW})
     text = draft_retrospective(incident, components(session))
     assert "seen errors when using API and cart and found search slow." in text
+
+
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [("Checkout", "checkout"), ("Product images", "product images"), ("Stripe Payments", "Stripe Payments"),
+     ("iOS app", "iOS app"), ("API", "API"), ("PayPal checkout", "PayPal checkout")],
+)  # fmt: skip
+def test_a_name_is_lower_cased_mid_sentence_only_when_it_is_no_proper_name(name: str, told: str) -> None:
+    assert feature_name(Component(id="x", name=name)) == told
 
 
 def test_an_incident_on_internal_components_only_speaks_of_some_of_our_services(session: Session) -> None:

@@ -54,9 +54,9 @@ def _what_they_saw(incident: Incident, components: Mapping[str, Component]) -> s
         if component is None or component.visibility is not Visibility.PUBLIC:
             continue
         if status in ERROR_STATUSES:
-            errors.append(_feature(component))
+            errors.append(feature_name(component))
         elif status is ComponentStatus.DEGRADED_PERFORMANCE:
-            slow.append(_feature(component))
+            slow.append(feature_name(component))
     if not errors and not slow:
         return "seen problems with some of our services"
     parts = []
@@ -67,10 +67,12 @@ def _what_they_saw(incident: Incident, components: Mapping[str, Component]) -> s
     return " and ".join(parts)
 
 
-def _feature(component: Component) -> str:
+def feature_name(component: Component) -> str:
+    """A component's name as it reads mid-sentence in a message to customers."""
     name = component.name.strip() or component.id
-    # "Checkout" reads as "checkout" mid-sentence; "API" or "iOS app" keep their capitals.
-    if len(name) > 1 and name[0].isupper() and not name[1].isupper():
+    # "Checkout" and "Product images" read as "checkout" and "product images" mid-sentence; "API", "iOS app"
+    # and a brand like "Stripe Payments" (a capital after the first letter) keep their capitals.
+    if len(name) > 1 and name[0].isupper() and not any(c.isupper() for c in name[1:]):
         return name[0].lower() + name[1:]
     return name
 
