@@ -16,7 +16,6 @@ from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trustops import clock
-from trustops.listen.redact import redact
 from trustops.monitor.heartbeats import PingRequest
 from trustops.monitor.pingwriter import PingWriter
 
@@ -120,9 +119,8 @@ class PingLane:
 
 
 def _stored(body: bytes) -> str | None:
-    """A job's output as kept: personal values (an e-mail address in an error, a card number in a failed
-    order) become placeholders, as in mentions; an empty body is none."""
-    return redact(body.decode("utf-8", errors="replace")).text or None
+    """A job's output as text; an empty body is none. The writer redacts it (``heartbeats.apply_ping``)."""
+    return body.decode("utf-8", errors="replace") or None
 
 
 async def _read_body(receive: Receive) -> bytes:
