@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -114,6 +116,19 @@ def test_user_unblock_forgets_the_failed_logins_of_a_name(cli_state: CliState, s
     session.commit()
     assert run(cli_state, "user", "unblock", "mallory").stdout == "Failed logins for 'mallory' forgotten.\n"
     assert throttle.wait_left(session, key, now=clock.now()) is None
+
+
+def test_user_list_says_who_must_wait_after_failed_logins(cli_state: CliState, session: Session) -> None:
+    create_user(session, username="carol", password="a fine password", role="it")
+    create_user(session, username="dave", password="a fine password", role="it")
+    key = throttle.key_for(cli_state.settings.secret(), "carol")
+    with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=UTC), tick=False):
+        for _ in range(7):
+            throttle.record_failure(session, key, now=clock.now())
+        session.commit()
+        carol, dave = run(cli_state, "user", "list").stdout.splitlines()
+    assert carol.startswith("carol") and "(failed logins: must wait 2 s)" in carol
+    assert dave.startswith("dave") and "failed logins" not in dave
 
 
 def test_incident_lifecycle_from_the_command_line(cli_state: CliState, session: Session) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import typer
@@ -86,13 +87,18 @@ def user_list(ctx: typer.Context) -> None:
     """List dashboard users and their roles."""
     from sqlalchemy import select
 
+    from trustops import clock
+    from trustops.accounts import throttle
     from trustops.accounts.models import User
 
     state: CliState = ctx.obj
+    secret, now = state.settings.secret(), clock.now()
     with state.database.session() as session:
         for user in session.scalars(select(User).order_by(User.username)):
             seen = user.last_login_at.isoformat(timespec="seconds") if user.last_login_at else "never"
-            typer.echo(f"{user.username:<24} {user.role.value:<10} last login {seen}")
+            wait = throttle.wait_left(session, throttle.key_for(secret, user.username), now=now)
+            held = f"  (failed logins: must wait {math.ceil(wait.total_seconds())} s)" if wait else ""
+            typer.echo(f"{user.username:<24} {user.role.value:<10} last login {seen}{held}")
 
 
 @users.command("delete")
