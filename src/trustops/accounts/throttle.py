@@ -58,13 +58,12 @@ def record_failure(session: Session, key: str, *, now: datetime) -> int:
         except IntegrityError:  # another process counted the first failure at the same moment
             row = session.get(LoginThrottle, key, populate_existing=True)
             assert row is not None
-    fresh = clock.as_utc(row.last_failed_at) < now - FORGET_AFTER
+    forgotten = clock.as_utc(row.last_failed_at) < now - FORGET_AFTER
     # One statement, so two processes counting at once both count.
-    count = LoginThrottle.failures + 1 if not fresh else 1
     session.execute(
         update(LoginThrottle)
         .where(LoginThrottle.key == key)
-        .values(failures=count, last_failed_at=now)
+        .values(failures=1 if forgotten else LoginThrottle.failures + 1, last_failed_at=now)
         .execution_options(synchronize_session=False)
     )
     session.refresh(row)
