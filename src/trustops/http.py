@@ -78,13 +78,15 @@ def public_address(host: str, port: int) -> str:
     except (socket.gaierror, UnicodeError) as exc:
         raise httpx.ConnectError(f"{host}: cannot resolve ({exc})") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
-    private = [address for address in addresses if not _is_global(address)]
+    private = [address for address in addresses if not is_global_address(address)]
     if private or not addresses:
         raise NotPublic(f"{host} resolves to a local or private address ({', '.join(private)}); not connecting")
     return addresses[0]
 
 
-def _is_global(address: str) -> bool:
+def is_global_address(address: str) -> bool:
+    """Whether an IP address (IPv4, IPv6 with or without a zone, IPv4 inside IPv6) is global and not multicast;
+    ValueError when ``address`` is no IP address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -106,7 +108,7 @@ class _PublicBackend(httpcore.SyncBackend):
 
 
 def _public_transport() -> httpx.HTTPTransport:
-    transport = httpx.HTTPTransport()
+    transport = httpx.HTTPTransport(verify=ssl_context())  # not a TLS context of its own, made and thrown away
     # The transport maps httpcore's errors to httpx's; only its pool needs our network backend.
     transport._pool = httpcore.ConnectionPool(ssl_context=ssl_context(), network_backend=_PublicBackend())
     return transport

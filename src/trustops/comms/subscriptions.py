@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from trustops import http
 from trustops.catalog.models import Component
 from trustops.catalog.schema import StatusPageSpec
 from trustops.clock import iso
@@ -239,7 +239,7 @@ def _is_local(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
-        return not ipaddress.ip_address(host).is_global
+        return not http.is_global_address(host)  # the rule every delivery checks again after resolving the name
     except ValueError:
         return False
 
