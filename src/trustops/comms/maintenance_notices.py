@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from trustops.catalog.models import Component
 from trustops.clock import iso
 from trustops.comms import subscriptions
 from trustops.comms.audience import public_components
@@ -34,14 +35,14 @@ LABEL = {
 }
 
 
-def shown_components(session: Session, maintenance: Maintenance) -> list[str]:
+def shown_components(session: Session, maintenance: Maintenance) -> list[Component]:
     """The maintenance's components that the status page shows, in catalog order."""
-    return [c.id for c in public_components(session) if c.id in maintenance.components]
+    return [c for c in public_components(session) if c.id in maintenance.components]
 
 
 def queue(session: Session, maintenance: Maintenance, updates: Sequence[MaintenanceUpdate], now: datetime) -> int:
     """Queue one delivery per update and per subscriber it concerns; returns how many."""
-    shown = set(shown_components(session, maintenance))
+    shown = {c.id for c in shown_components(session, maintenance)}
     readers = subscriptions.following(session, shown) if shown else []
     for update in updates:
         for reader in readers:
@@ -70,22 +71,27 @@ def message_for(session: Session, delivery: Delivery, subscriber: Subscriber, pa
         raise ChannelError("the maintenance no longer exists", permanent=True)
     maintenance = update.maintenance
     session.refresh(maintenance, ["updates"])
-    if not shown_components(session, maintenance):
+    shown = shown_components(session, maintenance)
+    if not shown:
         raise ChannelError(f"maintenance {maintenance.id} is no longer on the status page; not sent", permanent=True)
     unsubscribe = subscriptions.unsubscribe_link(subscriber, page)
     if subscriber.kind == "webhook":
-        payload = webhook_payload(session, maintenance, update, page, unsubscribe)
+        incident = _maintenance_object(session, maintenance, update, shown, page)
+        payload = subscriptions.webhook_body(session, page, unsubscribe, update.at, incident)
         return Message(delivery.subject, json.dumps(payload))
-    return _email(session, maintenance, update, page, unsubscribe)
+    return _email(maintenance, update, shown, page, unsubscribe)
 
 
 def _email(
-    session: Session, maintenance: Maintenance, update: MaintenanceUpdate, page: subscriptions.Page, unsubscribe: str
+    maintenance: Maintenance,
+    update: MaintenanceUpdate,
+    shown: Sequence[Component],
+    page: subscriptions.Page,
+    unsubscribe: str,
 ) -> Message:
     zone = ZoneInfo(page.time_zone)
     start, end, at = (t.astimezone(zone) for t in (maintenance.scheduled_for, maintenance.scheduled_until, update.at))
     until = f"{end:%H:%M %Z}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M %Z}"
-    names = {c.id: c.name for c in public_components(session)}
     link = page.link("maintenances/" + public_id(page.secret, "maintenance", maintenance.id))
     lines = [
         maintenance.title,
@@ -94,58 +100,51 @@ def _email(
         update.body,
         "",
         f"Window: {start:%Y-%m-%d %H:%M} to {until}",
-        f"Components: {', '.join(names[cid] for cid in shown_components(session, maintenance))}",
+        f"Components: {', '.join(c.name for c in shown)}",
         f"Details: {link}",
     ]
     subject = f"[{page.name}] Maintenance {LABEL[update.state].lower()}: {maintenance.title}"
     return subscriptions.subscriber_email(subject, lines, page, unsubscribe)
 
 
-def webhook_payload(
-    session: Session, maintenance: Maintenance, update: MaintenanceUpdate, page: subscriptions.Page, unsubscribe: str
+def _maintenance_object(
+    session: Session,
+    maintenance: Maintenance,
+    update: MaintenanceUpdate,
+    shown: Sequence[Component],
+    page: subscriptions.Page,
 ) -> dict[str, Any]:
-    """Statuspage's subscriber webhook for a maintenance: ``meta``, ``page`` and the maintenance as an
-    ``incident`` object with ``impact`` "maintenance" and its schedule, as it stood at ``update``."""
-    page_id = public_id(page.secret, "page", "page")
-    indicator, description = subscriptions.page_status(session)
+    """The maintenance as Statuspage's webhook ``incident`` object: ``impact`` "maintenance" and its schedule,
+    as it stood at ``update``."""
+    page_id = subscriptions.public_page_id(page)
     mid = public_id(page.secret, "maintenance", maintenance.id)
     told = [u for u in maintenance.updates if u.id <= update.id]
     status = ComponentStatus.UNDER_MAINTENANCE if update.state.is_active else ComponentStatus.OPERATIONAL
     completed = update.state is MaintenanceState.COMPLETED
     return {
-        "meta": {
-            "unsubscribe": unsubscribe,
-            "documentation": subscriptions.DOCUMENTATION,
-            "generated_at": iso(update.at),
-        },
-        "page": {"id": page_id, "status_indicator": indicator, "status_description": description},
-        "incident": {
-            "id": mid,
-            "page_id": page_id,
-            "name": maintenance.title,
-            "status": update.state.value,
-            "impact": "maintenance",
-            "shortlink": page.link(f"maintenances/{mid}"),
-            "backfilled": False,
-            "created_at": iso(maintenance.created_at),
-            "updated_at": iso(update.at),
-            "started_at": iso(maintenance.started_at or maintenance.scheduled_for),
-            "monitoring_at": None,
-            "resolved_at": iso(maintenance.completed_at) if completed and maintenance.completed_at else None,
-            "scheduled_for": iso(maintenance.scheduled_for),
-            "scheduled_until": iso(maintenance.scheduled_until),
-            "scheduled_auto_in_progress": maintenance.auto_in_progress,
-            "scheduled_auto_completed": maintenance.auto_completed,
-            "incident_updates": [
-                subscriptions.update_object(
-                    public_id(page.secret, "maintenance-update", u.id), mid, u.state.value, u.body, u.at
-                )
-                for u in reversed(told)
-            ],
-            "components": subscriptions.component_objects(
-                session, dict.fromkeys(shown_components(session, maintenance), status), page, page_id
-            ),
-        },
+        "id": mid,
+        "page_id": page_id,
+        "name": maintenance.title,
+        "status": update.state.value,
+        "impact": "maintenance",
+        "shortlink": page.link(f"maintenances/{mid}"),
+        "backfilled": False,
+        "created_at": iso(maintenance.created_at),
+        "updated_at": iso(update.at),
+        "started_at": iso(maintenance.started_at or maintenance.scheduled_for),
+        "monitoring_at": None,
+        "resolved_at": iso(maintenance.completed_at) if completed and maintenance.completed_at else None,
+        "scheduled_for": iso(maintenance.scheduled_for),
+        "scheduled_until": iso(maintenance.scheduled_until),
+        "scheduled_auto_in_progress": maintenance.auto_in_progress,
+        "scheduled_auto_completed": maintenance.auto_completed,
+        "incident_updates": [
+            subscriptions.update_object(
+                public_id(page.secret, "maintenance-update", u.id), mid, u.state.value, u.body, u.at
+            )
+            for u in reversed(told)
+        ],
+        "components": subscriptions.component_objects(session, {c.id: status for c in shown}, page, page_id),
     }
 
 

@@ -416,18 +416,28 @@ def webhook_payload(
 ) -> dict[str, Any]:
     """Statuspage's subscriber webhook body: ``meta``, ``page`` and an ``incident`` object as it stood at
     ``event`` (its public updates up to that one, newest first; public components only)."""
-    page_id = public_id(page.secret, "page", "page")
+    return webhook_body(session, page, unsubscribe, event.at, _incident_object(session, incident, event, page))
+
+
+def webhook_body(
+    session: Session, page: Page, unsubscribe: str, at: datetime, incident: dict[str, Any]
+) -> dict[str, Any]:
+    """Statuspage's subscriber webhook around one ``incident`` object: ``meta`` and the page's status now."""
     indicator, description = page_status(session)
     return {
-        "meta": {"unsubscribe": unsubscribe, "documentation": DOCUMENTATION, "generated_at": iso(event.at)},
-        "page": {"id": page_id, "status_indicator": indicator, "status_description": description},
-        "incident": _incident_object(session, incident, event, page, page_id),
+        "meta": {"unsubscribe": unsubscribe, "documentation": DOCUMENTATION, "generated_at": iso(at)},
+        "page": {"id": public_page_id(page), "status_indicator": indicator, "status_description": description},
+        "incident": incident,
     }
 
 
-def _incident_object(
-    session: Session, incident: Incident, event: IncidentEvent, page: Page, page_id: str
-) -> dict[str, Any]:
+def public_page_id(page: Page) -> str:
+    """The status page's public id, as its JSON API and webhooks give it."""
+    return public_id(page.secret, "page", "page")
+
+
+def _incident_object(session: Session, incident: Incident, event: IncidentEvent, page: Page) -> dict[str, Any]:
+    page_id = public_page_id(page)
     incident_id = public_id(page.secret, "incident", incident.id)
     updates = [e for e in public_updates(incident) if e.id <= event.id]
     closed = not event.state.is_open
