@@ -24,6 +24,7 @@ from trustops.config import Settings
 from trustops.enums import DeliveryStatus
 from trustops.errors import InvalidInput, NotFound, TrustopsError
 from trustops.monitor.incidents import get_incident
+from trustops.web import errors
 from trustops.web.deps import ClockDep, PolicyDep, SessionDep, SettingsDep, require, token_actor
 from trustops.web.ratelimit import SlidingWindow
 from trustops.web.templating import templates
@@ -187,9 +188,10 @@ def _too_many(request: Request, page: Page, wait: int, *, as_json: bool) -> Resp
     minutes = math.ceil(wait / 60)
     reason = f"too many subscriptions from your address; try again in {minutes} minute{'s' if minutes > 1 else ''}"
     if as_json:
-        refusal = {"error": {"code": "rate_limited", "message": reason, "field": None}}
-        return JSONResponse(refusal, status_code=429, headers={**PRIVATE, "Retry-After": str(wait)})
-    answer = _render(request, page, "Please try again later", [reason.capitalize() + "."], tone="error", status=429)
+        answer: Response = errors.error(429, "rate_limited", reason)
+        answer.headers.update(PRIVATE)
+    else:
+        answer = _render(request, page, "Please try again later", [reason.capitalize() + "."], tone="error", status=429)
     answer.headers["Retry-After"] = str(wait)
     return answer
 
@@ -208,7 +210,7 @@ def confirm(token: str, request: Request, session: SessionDep, settings: Setting
     except NotFound:
         return _render(request, page, "Link not valid", [BAD_LINK], tone="error", status=404)
     session.commit()
-    leave = page.link(f"subscriptions/unsubscribe/{subscriptions.token_for(row, 'unsubscribe', page.secret)}")
+    leave = subscriptions.unsubscribe_link(row, page)
     said = [f"{row.target} will now receive {page.name} incident and maintenance updates."]
     return _render(request, page, "Subscription confirmed", said, tone="ok", link=(leave, "Unsubscribe"))
 
