@@ -6,8 +6,9 @@ send. :class:`StatusLane`, an ASGI layer in front of the app, answers GET and HE
 from memory, with no routing, session or per-request database work; a request that misses (an unknown id,
 a POST) goes on to the app. Freshness costs one cheap query, run in a thread at most once per interval
 (one second): when its fingerprint of the tables behind the page changes, or the UTC day turns (the uptime
-bars), or a minute passes while an incident is open (today's bar), the whole site is rendered again. :meth:`StatusCache.invalidate` makes the next request re-render
-at once, for the app's own writes. ``trustops status export`` writes the very same bytes as files.
+bars), or a minute passes while an incident is open (today's bar), the whole site is rendered again.
+:meth:`StatusCache.invalidate` makes the next request re-render at once, for the app's own writes.
+``trustops status export`` writes the very same bytes as files.
 """
 
 from __future__ import annotations
@@ -37,15 +38,13 @@ from trustops.catalog.schema import CatalogFile
 from trustops.clock import as_utc, iso
 from trustops.comms import feeds
 from trustops.comms.models import Maintenance, MaintenanceUpdate
-from trustops.comms.statuspage import Snapshot, documents, load_snapshot, render_json
+from trustops.comms.statuspage import OPEN_STATES, Snapshot, documents, load_snapshot, render_json
 from trustops.config import Settings
 from trustops.db import Database
-from trustops.enums import IncidentState
 from trustops.monitor.models import Incident, IncidentEvent
 from trustops.monitor.uptime import percent
 
 log = logging.getLogger("trustops.web.status")
-OPEN_STATES = [state for state in IncidentState if state.is_open]
 
 TEMPLATES = Path(__file__).parent / "templates" / "status"
 STATIC = Path(__file__).parent / "static"
@@ -61,7 +60,6 @@ ATOM = "application/atom+xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 GZIP_FROM = 1024  # bytes; smaller bodies fit in a packet anyway
 GZIP_LEVEL = 6  # zlib's default: a 100 kB page in about 2 ms, once per change
-GZIP_HEADER = (b"content-encoding", b"gzip")
 
 
 @dataclass(frozen=True)
@@ -95,33 +93,30 @@ class Rendered:
         packed = gzip.compress(self.body, GZIP_LEVEL, mtime=0) if len(self.body) >= GZIP_FROM else None
         if packed is not None and len(packed) >= len(self.body):
             packed = None
-        vary = [(b"vary", b"accept-encoding")] if packed is not None else []
-        object.__setattr__(self, "plain", self._variant(self.body, f'"{digest}"', vary))
-        gzipped = None if packed is None else self._variant(packed, f'"{digest}-gzip"', [*vary, GZIP_HEADER])
+        vary = packed is not None
+        object.__setattr__(self, "plain", self._variant(self.body, f'"{digest}"', vary=vary, gzipped=False))
+        gzipped = None if packed is None else self._variant(packed, f'"{digest}-gzip"', vary=True, gzipped=True)
         object.__setattr__(self, "gzipped", gzipped)
-
-    @property
-    def etag(self) -> str:
-        return self.plain.etag
 
     def variant(self, accept_encoding: str) -> Variant:
         """The gzipped bytes when the client accepts gzip (and there are some), else the plain ones."""
         return self.gzipped if self.gzipped is not None and accepts_gzip(accept_encoding) else self.plain
 
-    def _variant(self, body: bytes, etag: str, extra: list[tuple[bytes, bytes]]) -> Variant:
+    def _variant(self, body: bytes, etag: str, *, vary: bool, gzipped: bool) -> Variant:
         shared = [
             (b"etag", etag.encode()),
             (b"cache-control", CACHE_CONTROL.encode()),
             (b"x-content-type-options", b"nosniff"),
-            *(header for header in extra if header is not GZIP_HEADER),
         ]
+        if vary:
+            shared.append((b"vary", b"accept-encoding"))
         if self.content_type == HTML:
             shared.append((b"content-security-policy", CSP.encode()))
         else:  # widgets and readers on other sites fetch the JSON and feeds, as they do from Statuspage
             shared.append((b"access-control-allow-origin", b"*"))
         sized = [(b"content-type", self.content_type.encode()), (b"content-length", str(len(body)).encode())]
-        if GZIP_HEADER in extra:
-            sized.append(GZIP_HEADER)
+        if gzipped:
+            sized.append((b"content-encoding", b"gzip"))
         return Variant(body, etag, sized + shared, shared)
 
 
