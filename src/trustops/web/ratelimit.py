@@ -3,9 +3,9 @@
 Anyone may post an address to ``/status/subscribe``, and each new address gets a confirmation e-mail; a
 webhook is subscribed at once and then called on every update. Without a limit one client could make
 trustops mail thousands of people who never asked, or point it at thousands of URLs. The client's address
-is held only in this process's memory, for the window, and never stored. Behind a proxy, run uvicorn with
-``--proxy-headers`` and ``--forwarded-allow-ips`` so that the address is the client's, not the proxy's.
-Each server process counts on its own.
+is held only in this process's memory, for the window, and never stored. Behind a proxy, the address is
+the client's only when ``trustops serve --forwarded-allow-ips`` names that proxy (default: one on the same
+machine). Each server process counts on its own.
 """
 
 from __future__ import annotations
