@@ -108,11 +108,18 @@ def recording_server() -> Iterator[tuple[int, list[str]]]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class names it so
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="recording-http", daemon=True)
+    with http_server(Handler) as port:
+        yield port, seen
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """``handler`` served on 127.0.0.1 in a thread until the block ends; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="test-http", daemon=True)
     thread.start()
     try:
-        yield server.server_address[1], seen
+        yield int(server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()

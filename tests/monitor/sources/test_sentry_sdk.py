@@ -5,16 +5,16 @@ formats.md §5 and §13: sentry-sdk compresses with br when brotli is importable
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import sentry_sdk
 
+from tests.servers import http_server
 from trustops.monitor.signals import ErrorEvent
 from trustops.monitor.sources.sentry import error_events, read_envelope, sentry_key
 
@@ -49,15 +49,8 @@ def recorder() -> Iterator[tuple[int, list[Recorded]]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server(Handler) as port:
+        yield port, received
 
 
 def drop_marked(event: Any, _hint: Any) -> Any:
