@@ -108,7 +108,7 @@ class PingLane:
             method=scope["method"],
             exit_status=exit_status,
             rid=rid,
-            body=_stored(body[: self.body_limit]),
+            body=body[: self.body_limit].decode("utf-8", errors="replace") or None,  # redacted by the writer
             user_agent=_header(scope, b"user-agent")[:200] or None,
         )
         try:
@@ -116,11 +116,6 @@ class PingLane:
         except Exception:  # noqa: BLE001 - the store failed; the client's retry will find it back
             return 503, "temporarily unavailable, retry"
         return (200, "OK") if found else (404, "not found")
-
-
-def _stored(body: bytes) -> str | None:
-    """A job's output as text; an empty body is none. The writer redacts it (``heartbeats.apply_ping``)."""
-    return body.decode("utf-8", errors="replace") or None
 
 
 async def _read_body(receive: Receive) -> bytes:
