@@ -80,7 +80,7 @@ class Variant:
 @dataclass(frozen=True)
 class Rendered:
     """One response, ready to send: its bytes, strong ETag and headers, and the same gzipped once (the
-    demo's 102 kB page becomes 4.7 kB) for clients that accept it, each with its own ETag (RFC 9110 §8.8.3)."""
+    demo's 102 kB page becomes 4.8 kB) for clients that accept it, each with its own ETag (RFC 9110 §8.8.3)."""
 
     body: bytes
     content_type: str
