@@ -178,8 +178,11 @@ def pdf_texts(pdf: bytes) -> list[str]:
     """
     inflated = pdf_parts(pdf)
     maps = []
-    for cmap in re.findall(rb"beginbfchar(.*?)endbfchar", inflated, re.S):
-        pairs = re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", cmap)
+    # One map per CMap: a font with more than 100 glyphs spreads its ToUnicode over several bfchar blocks
+    # (the PDF limit per block), and a run may use glyphs from more than one of them.
+    for cmap in re.findall(rb"begincmap(.*?)endcmap", inflated, re.S):
+        blocks = re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S)
+        pairs = [pair for block in blocks for pair in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block)]
         maps.append({glyph.lower(): bytes.fromhex(text.decode()).decode("utf-16-be") for glyph, text in pairs})
     texts = []
     for run in re.findall(rb"\[((?:<[0-9a-fA-F]+>[^\]<]*)+)\]\s*TJ", inflated):
